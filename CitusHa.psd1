@@ -1,0 +1,27 @@
+@{
+    # The build (build/CitusHa.Module.csproj) stamps ModuleVersion from Directory.Build.props.
+    RootModule           = 'CitusHa.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5f0b7c1e-3d2a-4c8e-9b61-7a4d2e9c8f10'
+    Author               = 'CitusHa contributors'
+    CompanyName          = 'CitusHa'
+    Copyright            = '(c) CitusHa contributors. MIT License.'
+    Description          = 'Run and operate highly available Citus (distributed PostgreSQL) formations on Kubernetes: topology, switchover, failover and manifests from PowerShell. Compatible with Patroni''s etcd layout.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('CitusHa.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-CitusTopology'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('PSEdition_Core', 'Linux', 'Windows', 'MacOS', 'Kubernetes', 'Citus', 'PostgreSQL', 'HighAvailability', 'Patroni', 'etcd')
+            ProjectUri   = 'https://github.com/citusha/CitusHa'
+            LicenseUri   = 'https://github.com/citusha/CitusHa/blob/main/LICENSE'
+            ReleaseNotes = 'Get-CitusTopology reads a formation''s members from etcd (Patroni-compatible layout).'
+        }
+    }
+}

@@ -1,0 +1,47 @@
+namespace CitusHa.Core.Configuration;
+
+/// <summary>
+/// Combines where connection settings can come from, most specific first: explicit values, then the
+/// YAML file (the agent's or a Patroni configuration), then environment variables (CITUSHA_*, and
+/// Patroni's PATRONI_* names, so runbooks and pods configured for Patroni work unchanged), then defaults.
+/// </summary>
+public static class DcsSettingsResolver
+{
+    private static readonly string[] EndpointVariables = ["CITUSHA_ETCD_HOSTS", "PATRONI_ETCD3_HOSTS", "PATRONI_ETCD3_HOST"];
+    private static readonly string[] NamespaceVariables = ["CITUSHA_NAMESPACE", "PATRONI_NAMESPACE"];
+    private static readonly string[] ScopeVariables = ["CITUSHA_SCOPE", "PATRONI_SCOPE"];
+    private static readonly string[] UsernameVariables = ["CITUSHA_ETCD_USERNAME", "PATRONI_ETCD3_USERNAME"];
+    private static readonly string[] PasswordVariables = ["CITUSHA_ETCD_PASSWORD", "PATRONI_ETCD3_PASSWORD"];
+
+    public static DcsSettings Resolve(DcsSettingsSource explicitValues, string? configFile, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(explicitValues);
+        ArgumentNullException.ThrowIfNull(environment);
+        var file = configFile is null ? new DcsSettingsSource() : DcsConfigFile.Load(configFile);
+        var fromEnvironment = FromEnvironment(environment);
+
+        var endpoints = FirstNonEmpty(explicitValues.Endpoints, file.Endpoints, fromEnvironment.Endpoints);
+        return DcsSettings.Create(
+            endpoints,
+            explicitValues.Namespace ?? file.Namespace ?? fromEnvironment.Namespace,
+            explicitValues.Scope ?? file.Scope ?? fromEnvironment.Scope,
+            explicitValues.Credentials ?? file.Credentials ?? fromEnvironment.Credentials,
+            explicitValues.Timeout ?? file.Timeout ?? fromEnvironment.Timeout);
+    }
+
+    private static IReadOnlyList<string>? FirstNonEmpty(params IReadOnlyList<string>?[] candidates) =>
+        candidates.FirstOrDefault(c => c is { Count: > 0 });
+
+    private static DcsSettingsSource FromEnvironment(Func<string, string?> environment)
+    {
+        string? First(string[] names) => names.Select(environment).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
+        var hosts = First(EndpointVariables);
+        var username = First(UsernameVariables);
+        var password = First(PasswordVariables);
+        return new DcsSettingsSource(
+            hosts is null ? null : [hosts],
+            First(NamespaceVariables),
+            First(ScopeVariables),
+            username is null ? null : new DcsCredentials(username, password ?? string.Empty));
+    }
+}

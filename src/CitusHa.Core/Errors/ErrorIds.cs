@@ -1,0 +1,18 @@
+namespace CitusHa.Core.Errors;
+
+/// <summary>Stable, PascalCase error identifiers. Scripts match on these; never rename one.</summary>
+public static class ErrorIds
+{
+    public const string EtcdUnavailable = nameof(EtcdUnavailable);
+    public const string EtcdTimeout = nameof(EtcdTimeout);
+    public const string EtcdAuthenticationFailed = nameof(EtcdAuthenticationFailed);
+    public const string EtcdRequestFailed = nameof(EtcdRequestFailed);
+    public const string InvalidEndpoint = nameof(InvalidEndpoint);
+    public const string InvalidClusterName = nameof(InvalidClusterName);
+    public const string InvalidNamespace = nameof(InvalidNamespace);
+    public const string InvalidTimeout = nameof(InvalidTimeout);
+    public const string ConfigFileNotFound = nameof(ConfigFileNotFound);
+    public const string ConfigFileInvalid = nameof(ConfigFileInvalid);
+    public const string ClusterNotFound = nameof(ClusterNotFound);
+    public const string UnexpectedError = nameof(UnexpectedError);
+}
