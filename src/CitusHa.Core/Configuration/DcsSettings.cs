@@ -55,9 +55,15 @@ public sealed record DcsSettings
         return new DcsSettings(uris, NormaliseNamespace(@namespace), NormaliseScope(scope), credentials, effectiveTimeout);
     }
 
-    /// <summary>Patroni accepts <c>host:port,host:port</c> in one string; so do we.</summary>
+    /// <summary>
+    /// Patroni accepts <c>host:port,host:port</c> in one string, and its PATRONI_ETCD3_HOSTS documents
+    /// the quoted form <c>'host1:port1','host2:port2'</c>; so do we.
+    /// </summary>
     private static IEnumerable<string> SplitList(string value) =>
-        (value ?? string.Empty).Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        (value ?? string.Empty)
+            .Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Trim('\'', '"'))
+            .Where(part => part.Length > 0);
 
     internal static Uri ParseEndpoint(string text)
     {

@@ -1,0 +1,102 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+namespace CitusHa.Testing.PowerShell;
+
+/// <summary>
+/// A real PowerShell engine (System.Management.Automation 7.6) in this process, with the built
+/// module imported by its .psd1 the way a user imports it. Only Microsoft.PowerShell.Core commands
+/// exist here (no Select-Object, Format-Table, ConvertTo-Json): test scripts use the language itself,
+/// Where-Object and ForEach-Object.
+/// </summary>
+public sealed class ModuleSession : IDisposable
+{
+    private readonly Runspace runspace;
+
+    private ModuleSession(Runspace runspace, CapturingHost host, string manifestPath)
+    {
+        this.runspace = runspace;
+        Host = host;
+        ManifestPath = manifestPath;
+    }
+
+    public CapturingHost Host { get; }
+
+    public string ManifestPath { get; }
+
+    /// <summary>Opens a runspace on a capturing host and, unless told not to, imports the module.</summary>
+    public static ModuleSession Open(bool importModule = true, string? manifestPath = null)
+    {
+        var host = new CapturingHost();
+        var state = InitialSessionState.CreateDefault2();
+        state.ExecutionPolicy = Microsoft.PowerShell.ExecutionPolicy.Bypass;
+        var runspace = RunspaceFactory.CreateRunspace(host, state);
+        runspace.Open();
+        var session = new ModuleSession(runspace, host, manifestPath ?? ModuleLocator.ManifestPath());
+        var setup = session.Invoke("$PSStyle.OutputRendering = 'PlainText'; $ProgressPreference = 'SilentlyContinue'");
+        if (setup.Terminating is not null)
+        {
+            throw new InvalidOperationException("Could not prepare the runspace: " + setup.Describe());
+        }
+
+        if (importModule)
+        {
+            var import = session.Invoke("Import-Module -Name $args[0] -ErrorAction Stop", session.ManifestPath);
+            if (import.Terminating is not null || import.Errors.Count > 0)
+            {
+                throw new InvalidOperationException("Import-Module failed: " + import.Describe());
+            }
+        }
+
+        return session;
+    }
+
+    /// <summary>Runs <paramref name="script"/> with <paramref name="arguments"/> as $args; never throws for script errors.</summary>
+    public ScriptResult Invoke(string script, params object?[] arguments)
+    {
+        using var ps = System.Management.Automation.PowerShell.Create(runspace);
+        ps.AddScript(script);
+        foreach (var argument in arguments)
+        {
+            ps.AddArgument(argument);
+        }
+
+        Host.UI.Clear();
+        RuntimeException? terminating = null;
+        var output = new List<PSObject>();
+        try
+        {
+            output.AddRange(ps.Invoke());
+        }
+        catch (RuntimeException e)
+        {
+            terminating = e;
+        }
+
+        return new ScriptResult(
+            output,
+            ps.Streams.Error.ToList(),
+            ps.Streams.Verbose.ToList(),
+            ps.Streams.Warning.ToList(),
+            ps.Streams.Progress.ToList(),
+            Host.UI.Text,
+            terminating);
+    }
+
+    /// <summary>Runs with named variables set first (e.g. <c>@{ endpoint = "..." }</c>).</summary>
+    public ScriptResult Invoke(string script, IDictionary variables)
+    {
+        foreach (DictionaryEntry entry in variables)
+        {
+            runspace.SessionStateProxy.SetVariable((string)entry.Key, entry.Value);
+        }
+
+        return Invoke(script);
+    }
+
+    public void Dispose()
+    {
+        runspace.Dispose();
+    }
+}
