@@ -9,7 +9,9 @@ namespace CitusHa.Isolation;
 /// one assembly the cmdlets reference directly, CitusHa.Core, is loaded into
 /// <see cref="DependencyLoadContext"/>; everything Core needs then resolves inside that context.
 /// The handler answers only Core's name and only when the file exists: a handler that forwards every
-/// name recurses until the process dies. It is unhooked when the module is removed.
+/// name recurses until the process dies. Imports are counted across runspaces (ForEach-Object -Parallel,
+/// thread jobs and hosted runspaces share this process): the handler is unhooked when the last
+/// runspace that imported the module removes it.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
@@ -18,10 +20,22 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
 
     private static readonly object Gate = new();
     private static DependencyLoadContext? context;
-    private static bool hooked;
+    private static int importCount;
 
     /// <summary>The isolated context, once the module is imported (tests inspect it).</summary>
     internal static DependencyLoadContext? Context => context;
+
+    /// <summary>True while at least one runspace has the module imported (tests inspect it).</summary>
+    internal static bool IsResolverHooked
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return importCount > 0;
+            }
+        }
+    }
 
     public void OnImport()
     {
@@ -36,10 +50,9 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
                 context = new DependencyLoadContext(Path.Combine(moduleDirectory, DependencyFolderName));
             }
 
-            if (!hooked)
+            if (importCount++ == 0)
             {
                 AssemblyLoadContext.Default.Resolving += ResolveEngine;
-                hooked = true;
             }
         }
     }
@@ -48,10 +61,9 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     {
         lock (Gate)
         {
-            if (hooked)
+            if (importCount > 0 && --importCount == 0)
             {
                 AssemblyLoadContext.Default.Resolving -= ResolveEngine;
-                hooked = false;
             }
         }
     }

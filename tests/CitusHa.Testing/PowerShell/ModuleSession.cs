@@ -30,7 +30,6 @@ public sealed class ModuleSession : IDisposable
     {
         var host = new CapturingHost();
         var state = InitialSessionState.CreateDefault2();
-        state.ExecutionPolicy = Microsoft.PowerShell.ExecutionPolicy.Bypass;
         var runspace = RunspaceFactory.CreateRunspace(host, state);
         runspace.Open();
         var session = new ModuleSession(runspace, host, manifestPath ?? ModuleLocator.ManifestPath());
@@ -94,6 +93,9 @@ public sealed class ModuleSession : IDisposable
 
         return Invoke(script);
     }
+
+    /// <summary>A PowerShell instance on this session's runspace, for tests that drive it directly (BeginInvoke, Stop).</summary>
+    public System.Management.Automation.PowerShell CreatePowerShell() => System.Management.Automation.PowerShell.Create(runspace);
 
     public void Dispose()
     {
