@@ -29,18 +29,29 @@ public sealed class EtcdDcsStore : IDcsStore
         ArgumentNullException.ThrowIfNull(settings);
         var connectionString = string.Join(",", settings.Endpoints.Select(e => e.GetLeftPart(UriPartial.Authority)));
         var client = settings.Credentials is { } credentials
-            ? new EtcdClient(connectionString, credentials.Username, credentials.Password)
-            : new EtcdClient(connectionString);
+            ? new EtcdClient(connectionString, credentials.Username, credentials.Password, configureChannelOptions: WithoutRetries)
+            : new EtcdClient(connectionString, configureChannelOptions: WithoutRetries);
         return new EtcdDcsStore(client, settings);
     }
 
     public string Describe() => description;
 
+    /// <summary>
+    /// dotnet-etcd configures gRPC to retry unavailable endpoints with back-off. Retry policy belongs
+    /// to the caller (the HA loop has its own deadlines), and a refused connection must be reported
+    /// as such at once rather than turning into a timeout: so the channel does not retry.
+    /// </summary>
+    private static void WithoutRetries(Grpc.Net.Client.GrpcChannelOptions options)
+    {
+        options.ServiceConfig = null;
+        options.MaxRetryAttempts = 0;
+    }
+
     public async Task<DcsSnapshot> ReadPrefixAsync(string prefix, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(prefix);
         var response = await EtcdErrors.TranslateAsync(
-            () => client.GetRangeAsync(prefix, headers: null, deadline: Deadline(), cancellationToken),
+            ct => client.GetRangeAsync(prefix, headers: null, deadline: Deadline(), ct),
             description, settings.Timeout, cancellationToken).ConfigureAwait(false);
         var items = response.Kvs
             .Select(kv => new DcsKeyValue(kv.Key.ToStringUtf8(), kv.Value.ToStringUtf8(), kv.CreateRevision, kv.ModRevision, kv.Lease))
@@ -54,7 +65,7 @@ public sealed class EtcdDcsStore : IDcsStore
         ArgumentNullException.ThrowIfNull(value);
         var request = new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value) };
         var response = await EtcdErrors.TranslateAsync(
-            () => client.PutAsync(request, headers: null, deadline: Deadline(), cancellationToken),
+            ct => client.PutAsync(request, headers: null, deadline: Deadline(), ct),
             description, settings.Timeout, cancellationToken).ConfigureAwait(false);
         return response.Header.Revision;
     }

@@ -6,15 +6,26 @@ namespace CitusHa.Core.Adapters.Etcd;
 /// <summary>Maps gRPC failures to <see cref="CitusHaException"/>s whose messages say what to check.</summary>
 internal static class EtcdErrors
 {
-    public static async Task<T> TranslateAsync<T>(Func<Task<T>> call, string endpoints, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one etcd call under the caller's token and our own deadline. The deadline is enforced
+    /// here too (not only by gRPC's), because depending on where a frozen server stalls the call,
+    /// the SDK reports it as a cancelled task rather than DeadlineExceeded.
+    /// </summary>
+    public static async Task<T> TranslateAsync<T>(Func<CancellationToken, Task<T>> call, string endpoints, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            return await call().ConfigureAwait(false);
+            return await call(deadline.Token).ConfigureAwait(false);
         }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException("The etcd request was cancelled.", e, cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && deadline.IsCancellationRequested)
+        {
+            throw TimedOut(endpoints, timeout, e);
         }
         catch (RpcException e)
         {
@@ -22,13 +33,16 @@ internal static class EtcdErrors
         }
     }
 
+    private static CitusHaException TimedOut(string endpoints, TimeSpan timeout, Exception e) =>
+        new(CitusErrorKind.Timeout, ErrorIds.EtcdTimeout,
+            $"etcd at {endpoints} did not answer within {timeout.TotalSeconds:0.#} s. Check that etcd is running and reachable, or allow more time (-TimeoutSec).", endpoints, e);
+
     internal static CitusHaException Translate(RpcException e, string endpoints, TimeSpan timeout)
     {
         var detail = e.Status.Detail;
         return e.StatusCode switch
         {
-            StatusCode.DeadlineExceeded => new CitusHaException(CitusErrorKind.Timeout, ErrorIds.EtcdTimeout,
-                $"etcd at {endpoints} did not answer within {timeout.TotalSeconds:0.#} s. Check that etcd is running and reachable, or allow more time (-TimeoutSec).", endpoints, e),
+            StatusCode.DeadlineExceeded => TimedOut(endpoints, timeout, e),
             StatusCode.Unauthenticated or StatusCode.PermissionDenied => AuthenticationFailed(endpoints, detail, e),
             StatusCode.InvalidArgument or StatusCode.FailedPrecondition when IsAuthenticationMessage(detail) => AuthenticationFailed(endpoints, detail, e),
             StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown when IsTransportFailure(e) => new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.EtcdUnavailable,
