@@ -1,0 +1,130 @@
+# The module as pwsh users meet it. The same stories run in-process in tests/CitusHa.Cmdlets.Tests.
+BeforeAll {
+    $script:ModulePath = if ($env:CITUSHA_MODULE_PATH) { $env:CITUSHA_MODULE_PATH } else {
+        $version = ([xml](Get-Content (Join-Path $PSScriptRoot '../../Directory.Build.props') -Raw)).Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1
+        Join-Path $PSScriptRoot "../../out/CitusHa/$version/CitusHa.psd1"
+    }
+    $script:ModuleDirectory = Split-Path $script:ModulePath
+    Import-Module (Join-Path $PSScriptRoot 'TestEtcd.psm1') -Force
+    Import-Module $script:ModulePath -Force
+}
+
+AfterAll {
+    Remove-Module CitusHa -ErrorAction SilentlyContinue
+}
+
+Describe 'The CitusHa module' {
+    It 'imports at the manifest version as a Core-edition binary module' {
+        $module = Get-Module CitusHa
+        $manifest = Import-PowerShellDataFile $script:ModulePath
+        $module.Version | Should -Be ([version]$manifest.ModuleVersion)
+        $module.ModuleType | Should -Be 'Binary'
+        $manifest.PowerShellVersion | Should -Be '7.4'
+        $manifest.CompatiblePSEditions | Should -Be @('Core')
+    }
+
+    It 'exports exactly the cmdlets the manifest lists' {
+        $manifest = Import-PowerShellDataFile $script:ModulePath
+        (Get-Module CitusHa).ExportedCmdlets.Keys | Sort-Object | Should -Be ($manifest.CmdletsToExport | Sort-Object)
+        $manifest.FunctionsToExport | Should -BeNullOrEmpty
+        $manifest.CmdletsToExport | Should -Not -Contain '*'
+    }
+
+    It 'keeps every assembly but CitusHa.dll in Dependencies' {
+        (Get-ChildItem $script:ModuleDirectory -Filter *.dll).Name | Should -Be @('CitusHa.dll')
+        (Get-ChildItem (Join-Path $script:ModuleDirectory 'Dependencies') -Filter *.dll).Name | Should -Contain 'CitusHa.Core.dll'
+    }
+
+    It 'loads its engine into its own AssemblyLoadContext' {
+        # Any call loads the engine; this one fails (nothing listens there), which is fine.
+        try { $null = Get-CitusTopology -Endpoint "127.0.0.1:$(Get-FreeTcpPort)" } catch { $_.FullyQualifiedErrorId | Should -BeLike 'EtcdUnavailable,*' }
+        $context = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'CitusHa.Dependencies'
+        $context.Assemblies.GetName().Name | Should -Contain 'CitusHa.Core'
+        [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies.GetName().Name | Should -Not -Contain 'CitusHa.Core'
+    }
+
+    It 'has written help with examples for every cmdlet' {
+        foreach ($name in (Get-Module CitusHa).ExportedCmdlets.Keys) {
+            $help = Get-Help $name -Full
+            $help.Synopsis | Should -Not -BeLike "$name*" -Because "$name must not have only the generated syntax stub"
+            @($help.Examples.Example).Count | Should -BeGreaterThan 0
+            $help.Parameters.Parameter | Where-Object { -not $_.Description } | Should -BeNullOrEmpty
+        }
+        Get-Help about_CitusHa | Out-String | Should -Match 'CITUSHA_ETCD_HOSTS'
+    }
+}
+
+Describe 'Get-CitusTopology' {
+    BeforeAll {
+        $script:Etcd = Start-TestEtcd
+        $script:Namespace = "/pester$([guid]::NewGuid().ToString('N'))"
+        Publish-TestFormation -Etcd $script:Etcd -Namespace $script:Namespace -Scope 'demo'
+        Publish-TestFormation -Etcd $script:Etcd -Namespace $script:Namespace -Scope 'other'
+        $script:Connection = @{ Endpoint = $script:Etcd.Endpoint; EtcdNamespace = $script:Namespace }
+    }
+
+    AfterAll {
+        if ($script:Etcd) { Stop-TestEtcd -Etcd $script:Etcd }
+    }
+
+    It 'returns one typed object per member, read from etcd' {
+        $members = Get-CitusTopology -Name demo @Connection
+        $members | Should -HaveCount 3
+        $members[0].PSObject.TypeNames[0] | Should -Be 'CitusHa.CitusMember'
+        $members | ForEach-Object { "$($_.Group)/$($_.Member)/$($_.Role)" } | Should -Be @('0/coord-a/Leader', '0/coord-b/Replica', '1/work1-a/Leader')
+        ($members | Where-Object Member -eq 'coord-b').LagMB | Should -Be 5
+        ($members | Where-Object Member -eq 'coord-b').Tags['nofailover'] | Should -Be 'true'
+    }
+
+    It 'shows a patronictl-like table by default' {
+        $text = Get-CitusTopology demo @Connection | Out-String -Width 200
+        $text | Should -Match 'Group\s+Member\s+Host\s+Role\s+State\s+TL\s+Lag in MB'
+        $text | Should -Match '0\s+coord-b\s+coord-b\.demo\s+Replica\s+streaming\s+2\s+5'
+    }
+
+    It 'lists every cluster when no name is given' {
+        (Get-CitusTopology @Connection).Name | Sort-Object -Unique | Should -Be @('demo', 'other')
+    }
+
+    It 'binds names from the pipeline and keeps going past a missing cluster' {
+        $found = 'demo', 'nosuch', 'other' | Get-CitusTopology @Connection -ErrorVariable failures -ErrorAction SilentlyContinue
+        $found.Name | Sort-Object -Unique | Should -Be @('demo', 'other')
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -Be 'ClusterNotFound,CitusHa.Commands.GetCitusTopologyCommand'
+        $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'binds Name and Group by property name' {
+        ([pscustomobject]@{ Name = 'demo'; Group = 1 } | Get-CitusTopology @Connection).Member | Should -Be 'work1-a'
+    }
+
+    It 'stops with EtcdUnavailable when etcd cannot be reached' {
+        { Get-CitusTopology demo -Endpoint "127.0.0.1:$(Get-FreeTcpPort)" -TimeoutSec 3 } |
+            Should -Throw -ErrorId 'EtcdUnavailable,CitusHa.Commands.GetCitusTopologyCommand'
+    }
+
+    It 'refuses a bad endpoint with InvalidEndpoint' {
+        { Get-CitusTopology demo -Endpoint 'ftp://x:1' } | Should -Throw -ErrorId 'InvalidEndpoint,CitusHa.Commands.GetCitusTopologyCommand'
+    }
+
+    It 'reads the connection from an agent or Patroni YAML file' {
+        $file = Join-Path $TestDrive 'patroni.yml'
+        Set-Content -Path $file -Value "scope: demo`nnamespace: $($script:Namespace)`netcd3:`n  hosts: $($script:Etcd.Endpoint)"
+        (Get-CitusTopology -ConfigFile $file) | Should -HaveCount 3
+    }
+
+    It 'still works when an older YamlDotNet was loaded into the session first' {
+        $older = Get-ChildItem -Path (Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages/yamldotnet/13.7.1/lib') -Recurse -Filter YamlDotNet.dll -ErrorAction SilentlyContinue |
+            Where-Object { $_.Directory.Name -in 'net8.0', 'net6.0', 'netstandard2.1' } | Select-Object -First 1
+        if (-not $older) {
+            Set-ItResult -Skipped -Because 'YamlDotNet 13.7.1 is not in the NuGet cache (restore tests/CitusHa.Cmdlets.Tests first)'
+            return
+        }
+        $file = Join-Path $TestDrive 'collision.yml'
+        Set-Content -Path $file -Value "scope: demo`nnamespace: $($script:Namespace)`netcd3:`n  hosts: $($script:Etcd.Endpoint)"
+        $script = "Add-Type -Path '$($older.FullName)'; Import-Module '$($script:ModulePath)'; (Get-CitusTopology -ConfigFile '$file').Count; [YamlDotNet.Serialization.Serializer].Assembly.GetName().Version.Major"
+        $output = pwsh -NoProfile -NonInteractive -Command $script
+        $LASTEXITCODE | Should -Be 0
+        $output | Should -Be @('3', '13')
+    }
+}
