@@ -70,7 +70,7 @@ switch ($Task) {
         Invoke-Build
         $results = Join-Path $root 'out/test-results'
         Remove-Item $results -Recurse -Force -ErrorAction SilentlyContinue
-        & dotnet test (Join-Path $root 'CitusHa.sln') -c $Configuration --no-build --logger trx --results-directory $results --blame-hang-timeout 10m
+        & dotnet test (Join-Path $root 'CitusHa.sln') -c $Configuration --no-build --results-directory $results --blame-hang-timeout 10m
         $dotnetExit = $LASTEXITCODE
         $totals = Get-TrxTotals $results
         $passed = $totals.Passed; $failed = $totals.Failed; $skipped = $totals.Skipped

@@ -107,16 +107,24 @@ task_test() {
     rm -rf "$results"; mkdir -p "$results"
     say "running the xunit suites (real etcd and PostgreSQL on loopback)"
     local dotnet_rc=0
-    dotnet test CitusHa.sln -c "$CONFIGURATION" --no-build --logger trx --results-directory "$results" \
+    dotnet test CitusHa.sln -c "$CONFIGURATION" --no-build --results-directory "$results" \
         --blame-hang-timeout 10m || dotnet_rc=$?
-    local trx_count; trx_count=$(find "$results" -maxdepth 1 -name '*.trx' | wc -l)
     read -r passed failed skipped < <(sum_trx "$results")
-    if [ "$trx_count" -eq 0 ] || { [ "$dotnet_rc" -ne 0 ] && [ "$failed" -eq 0 ]; }; then
+    # Every test project must have left its results; one that crashed before writing them counts as failed.
+    local project
+    for project in tests/*/*.Tests.csproj; do
+        local name; name=$(basename "$project" .csproj)
+        if [ ! -e "$results/$name.trx" ]; then
+            say "$name left no test results (crashed or did not run): counting it as a failure"
+            failed=$((failed + 1))
+        fi
+    done
+    if [ "$dotnet_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
         say "dotnet test exited $dotnet_rc without reporting failures in its results: counting that as a failure"
         failed=$((failed + 1))
     fi
 
-    if command -v pwsh >/dev/null 2>&1 && pwsh -NoProfile -NonInteractive -Command 'if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge 5.0)) { exit 1 }' >/dev/null 2>&1; then
+    if command -v pwsh >/dev/null 2>&1 && pwsh -NoProfile -NonInteractive -Command 'if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge ([version]"5.0"))) { exit 1 }' >/dev/null 2>&1; then
         say "running the Pester suite"
         local pester_out="$results/pester.txt" pester_rc=0
         pwsh -NoProfile -NonInteractive -File tests/Pester/Invoke-PesterSuite.ps1 -ModulePath "$ROOT/out/CitusHa/$(version)/CitusHa.psd1" 2>&1 | tee "$pester_out" || pester_rc=$?
