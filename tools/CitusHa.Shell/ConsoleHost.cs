@@ -41,7 +41,7 @@ internal sealed class ConsoleHost : PSHost
 
     private sealed class ConsoleUserInterface : PSHostUserInterface
     {
-        public override PSHostRawUserInterface RawUI { get; } = new ConsoleRawUserInterface();
+        public override PSHostRawUserInterface RawUI { get; } = new CitusHa.Hosting.FixedSizeRawUserInterface(ConsoleWidth());
 
         public override Dictionary<string, PSObject> Prompt(string caption, string message, Collection<FieldDescription> descriptions) =>
             throw new PSInvalidOperationException($"citusha-shell is non-interactive and cannot prompt: {caption} {message}");
@@ -77,53 +77,8 @@ internal sealed class ConsoleHost : PSHost
         public override void WriteVerboseLine(string message) => Console.Error.WriteLine($"VERBOSE: {message}");
 
         public override void WriteWarningLine(string message) => Console.Error.WriteLine($"WARNING: {message}");
-    }
 
-    private sealed class ConsoleRawUserInterface : PSHostRawUserInterface
-    {
-        public override ConsoleColor BackgroundColor { get; set; } = ConsoleColor.Black;
-
-        public override Size BufferSize { get; set; } = new(Width(), 9999);
-
-        public override Coordinates CursorPosition { get; set; }
-
-        public override int CursorSize { get; set; } = 1;
-
-        public override ConsoleColor ForegroundColor { get; set; } = ConsoleColor.Gray;
-
-        public override bool KeyAvailable => false;
-
-        public override Size MaxPhysicalWindowSize => new(Width(), 50);
-
-        public override Size MaxWindowSize => new(Width(), 50);
-
-        public override Coordinates WindowPosition { get; set; }
-
-        public override Size WindowSize { get; set; } = new(Width(), 50);
-
-        public override string WindowTitle { get; set; } = "citusha-shell";
-
-        public override void FlushInputBuffer()
-        {
-        }
-
-        public override BufferCell[,] GetBufferContents(Rectangle rectangle) => new BufferCell[0, 0];
-
-        public override KeyInfo ReadKey(ReadKeyOptions options) => throw new PSInvalidOperationException("citusha-shell cannot read keys.");
-
-        public override void ScrollBufferContents(Rectangle source, Coordinates destination, Rectangle clip, BufferCell fill)
-        {
-        }
-
-        public override void SetBufferContents(Coordinates origin, BufferCell[,] contents)
-        {
-        }
-
-        public override void SetBufferContents(Rectangle rectangle, BufferCell fill)
-        {
-        }
-
-        private static int Width()
+        private static int ConsoleWidth()
         {
             try
             {

@@ -1,11 +1,15 @@
 using System.Management.Automation.Host;
 
-namespace CitusHa.Testing.PowerShell;
+namespace CitusHa.Hosting;
 
-/// <summary>A fixed-size console so table formatting is deterministic.</summary>
-public sealed class CapturingRawUserInterface : PSHostRawUserInterface
+/// <summary>
+/// A console of fixed size with no input: what a non-interactive PowerShell host needs so that
+/// table formatting is deterministic. Shared (as a linked source file) by citusha-shell and the
+/// test host in tests/CitusHa.Testing.
+/// </summary>
+internal sealed class FixedSizeRawUserInterface : PSHostRawUserInterface
 {
-    public CapturingRawUserInterface(int width)
+    public FixedSizeRawUserInterface(int width)
     {
         BufferSize = new Size(width, 9999);
         WindowSize = new Size(width, 50);
@@ -33,7 +37,7 @@ public sealed class CapturingRawUserInterface : PSHostRawUserInterface
 
     public override Size WindowSize { get; set; }
 
-    public override string WindowTitle { get; set; } = "CitusHa tests";
+    public override string WindowTitle { get; set; } = "CitusHa";
 
     public override void FlushInputBuffer()
     {
@@ -41,7 +45,7 @@ public sealed class CapturingRawUserInterface : PSHostRawUserInterface
 
     public override BufferCell[,] GetBufferContents(Rectangle rectangle) => new BufferCell[0, 0];
 
-    public override KeyInfo ReadKey(ReadKeyOptions options) => throw new InvalidOperationException("The test host cannot read keys.");
+    public override KeyInfo ReadKey(ReadKeyOptions options) => throw new InvalidOperationException("This host cannot read keys: it is not interactive.");
 
     public override void ScrollBufferContents(Rectangle source, Coordinates destination, Rectangle clip, BufferCell fill)
     {
