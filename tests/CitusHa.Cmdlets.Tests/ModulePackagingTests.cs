@@ -108,6 +108,30 @@ public sealed class ModulePackagingTests(ModuleFixture fixture)
     }
 
     [Fact]
+    public void Every_assembly_in_the_module_runs_on_dotnet_8_for_PowerShell_7_4()
+    {
+        // Azure Automation's PowerShell 7.4 runs on .NET 8, which this machine does not have: so the
+        // module's assemblies must not reference a newer framework than .NET 8.
+        var files = Directory.GetFiles(ModuleDirectory, "*.dll", SearchOption.AllDirectories);
+        files.Length.ShouldBeGreaterThan(5);
+        foreach (var file in files)
+        {
+            using var stream = File.OpenRead(file);
+            using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+            var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+            foreach (var handle in metadata.AssemblyReferences)
+            {
+                var reference = metadata.GetAssemblyReference(handle);
+                var name = metadata.GetString(reference.Name);
+                if (name is "System.Runtime" or "System.Private.CoreLib" or "netstandard")
+                {
+                    reference.Version.Major.ShouldBeLessThanOrEqualTo(8, $"{Path.GetFileName(file)} references {name} {reference.Version}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void The_format_file_is_valid_and_listed_in_the_manifest()
     {
         var manifest = Manifest();
