@@ -7,6 +7,7 @@ public static class ErrorIds
     public const string EtcdTimeout = nameof(EtcdTimeout);
     public const string EtcdAuthenticationFailed = nameof(EtcdAuthenticationFailed);
     public const string EtcdRequestFailed = nameof(EtcdRequestFailed);
+    public const string WatchCompacted = nameof(WatchCompacted);
     public const string InvalidEndpoint = nameof(InvalidEndpoint);
     public const string InvalidClusterName = nameof(InvalidClusterName);
     public const string InvalidNamespace = nameof(InvalidNamespace);

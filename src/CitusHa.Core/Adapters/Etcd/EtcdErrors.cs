@@ -56,6 +56,10 @@ internal static class EtcdErrors
         new(CitusErrorKind.Unauthorized, ErrorIds.EtcdAuthenticationFailed,
             $"etcd at {endpoints} refused the credentials ({detail}). Check the user name and password (-Credential, or etcd3.username/password in the configuration file).", endpoints, e);
 
+    /// <summary>etcd rejects an expired or revoked token with this message; a new token fixes it.</summary>
+    internal static bool IsInvalidToken(RpcException e) =>
+        e.Status.Detail.Contains("invalid auth token", StringComparison.OrdinalIgnoreCase);
+
     private static bool IsAuthenticationMessage(string detail) =>
         detail.Contains("authentication", StringComparison.OrdinalIgnoreCase)
         || detail.Contains("user name is empty", StringComparison.OrdinalIgnoreCase)

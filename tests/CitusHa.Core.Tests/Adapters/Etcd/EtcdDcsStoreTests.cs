@@ -41,7 +41,7 @@ public sealed class EtcdDcsStoreTests(EtcdFixture etcd)
         var ct = TestTimeouts.Default;
         var key = $"{EtcdFixture.UniqueNamespace()}/demo/0/config";
         await using var store = EtcdDcsStore.Open(Settings(etcd.Server.Endpoint));
-        var revision = await store.PutAsync(key, """{"ttl":10}""", ct);
+        var revision = await store.PutAsync(key, """{"ttl":10}""", 0, ct);
 
         using var raw = etcd.Server.CreateClient();
         var read = await raw.GetAsync(key, cancellationToken: ct);
