@@ -8,6 +8,7 @@ public static class ErrorIds
     public const string EtcdAuthenticationFailed = nameof(EtcdAuthenticationFailed);
     public const string EtcdRequestFailed = nameof(EtcdRequestFailed);
     public const string WatchCompacted = nameof(WatchCompacted);
+    public const string InvalidHaSettings = nameof(InvalidHaSettings);
     public const string InvalidEndpoint = nameof(InvalidEndpoint);
     public const string InvalidClusterName = nameof(InvalidClusterName);
     public const string InvalidNamespace = nameof(InvalidNamespace);

@@ -1,0 +1,42 @@
+namespace CitusHa.Core.Ha;
+
+/// <summary>
+/// The safety rules that come before everything else: a writable PostgreSQL must stop taking writes
+/// before another member can be promoted.
+/// </summary>
+public static class Fencing
+{
+    /// <summary>A fencing decision when one is needed, otherwise null.</summary>
+    public static Decision? Check(GroupView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        if (!view.Postgres.IsRunningPrimary || view.Dcs is { Paused: true })
+        {
+            return null;
+        }
+
+        // Cut off from etcd, or the keepalive failing: my lease is the only thing keeping others
+        // from promoting, and it runs out at a time we know. Become read-only while there is margin.
+        var remaining = view.LeaseRemaining;
+        if (remaining is null || remaining <= view.Settings.FencingMargin)
+        {
+            var left = remaining is null ? "no lease" : remaining <= TimeSpan.Zero ? "my lease has run out" : $"my lease ends in {remaining.Value.TotalSeconds:0.0} s";
+            if (view.Dcs is null)
+            {
+                return new DemoteFenced($"demoting: etcd is not reachable and {left}");
+            }
+
+            if (view.HoldsLeaderKey || view.Dcs.Leader is null)
+            {
+                return new DemoteFenced($"demoting: I cannot renew my lease and {left}");
+            }
+        }
+
+        if (view.Dcs?.Leader is { } leader && leader.Name != view.Me.Name)
+        {
+            return new DemoteFenced($"demoting: {leader.Name} holds the leader key and I am running as a primary");
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,36 @@
+namespace CitusHa.Core.Ha;
+
+/// <summary>
+/// Everything one HA cycle knows, observed before deciding: immutable, no I/O handles, and the time
+/// as a value, so that <see cref="Decider.Decide"/> is a pure function of it.
+/// </summary>
+public sealed record GroupView
+{
+    public required DateTimeOffset Now { get; init; }
+
+    /// <summary>This member's name and tags.</summary>
+    public required MemberIdentity Me { get; init; }
+
+    /// <summary>The group's keys as read this cycle; null when etcd could not be read.</summary>
+    public DcsView? Dcs { get; init; }
+
+    /// <summary>This member's lease: id and when it ends by our (conservative) clock; null when we hold none.</summary>
+    public LeaseView? Lease { get; init; }
+
+    public required LocalPostgres Postgres { get; init; }
+
+    /// <summary>Peers' positions, asked for only when the group has no leader; null value = no answer in time.</summary>
+    public IReadOnlyDictionary<string, PeerStatus?> Peers { get; init; } = new Dictionary<string, PeerStatus?>();
+
+    /// <summary>A long operation (bootstrap, base backup, promote, demote, rewind) still running.</summary>
+    public RunningOperation? Operation { get; init; }
+
+    public required HaSettings Settings { get; init; }
+
+    /// <summary>True when the DCS says I hold the leader key on my current lease.</summary>
+    public bool HoldsLeaderKey =>
+        Dcs?.Leader is { } leader && leader.Name == Me.Name && Lease is { } lease && leader.Lease == lease.Id;
+
+    /// <summary>Time left on my lease (negative when it has run out); null without a lease.</summary>
+    public TimeSpan? LeaseRemaining => Lease is { } lease ? lease.ExpiresAt - Now : null;
+}

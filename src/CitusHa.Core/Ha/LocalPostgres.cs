@@ -1,0 +1,31 @@
+namespace CitusHa.Core.Ha;
+
+/// <summary>The local PostgreSQL as observed this cycle.</summary>
+public sealed record LocalPostgres
+{
+    /// <summary>False when the data directory is missing or empty (nothing to start).</summary>
+    public bool HasData { get; init; }
+
+    /// <summary>The data directory's system identifier (pg_controldata), null without data.</summary>
+    public string? SystemIdentifier { get; init; }
+
+    public PostgresRunState RunState { get; init; }
+
+    /// <summary>pg_is_in_recovery(); null when not running.</summary>
+    public bool? InRecovery { get; init; }
+
+    public int? Timeline { get; init; }
+
+    /// <summary>Primary: current WAL LSN; replica: max(receive, replay).</summary>
+    public long? Lsn { get; init; }
+
+    /// <summary>The member a replica streams from (from its primary_conninfo), null if none.</summary>
+    public string? Upstream { get; init; }
+
+    /// <summary>When PostgreSQL stopped without being asked to (crash), null otherwise.</summary>
+    public DateTimeOffset? CrashedAt { get; init; }
+
+    public bool IsRunningPrimary => RunState == PostgresRunState.Running && InRecovery == false;
+
+    public bool IsRunningReplica => RunState == PostgresRunState.Running && InRecovery == true;
+}

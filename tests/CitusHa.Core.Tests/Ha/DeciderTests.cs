@@ -1,0 +1,80 @@
+using CitusHa.Core.Ha;
+using static CitusHa.Core.Tests.Ha.Views;
+
+namespace CitusHa.Core.Tests.Ha;
+
+public sealed class DeciderTests
+{
+    private static readonly TimeSpan S = TimeSpan.FromSeconds(1);
+
+    public static TheoryData<string, GroupView, Type, string> Rows => new()
+    {
+        // Safety first
+        { "etcd unreachable and my lease is about to end while I run as primary", EtcdDown().LeaseEndsIn(3 * S), typeof(DemoteFenced), "etcd is not reachable" },
+        { "etcd unreachable but my lease has plenty of time", EtcdDown().LeaseEndsIn(8 * S), typeof(NoAction), "etcd is not reachable" },
+        { "etcd unreachable, I am a replica", EtcdDown(Replica()), typeof(NoAction), "etcd is not reachable" },
+        { "my lease ran out while I was frozen, I hold the key", Leading().LeaseEndsIn(-1 * S), typeof(DemoteFenced), "lease has run out" },
+        { "someone else holds the key while I run as primary", Following(Primary()), typeof(DemoteFenced), "leader holds the leader key" },
+        { "fencing wins over a running operation", Following(Primary()).Running(OperationKind.Promote), typeof(DemoteFenced), "holds the leader key" },
+        { "a running operation makes the cycle wait", Following().Running(OperationKind.BaseBackup), typeof(NoAction), "creating a replica in progress" },
+
+        // Bootstrap
+        { "never initialised, empty data directory", Fresh(), typeof(InitializeCluster), "never initialised" },
+        { "never initialised, but I may not lead", Fresh().Tagged(noFailover: true), typeof(NoAction), "nofailover" },
+        { "another member is bootstrapping", Fresh(initialize: ""), typeof(NoAction), "waiting for the leader to bootstrap" },
+        { "initialised with a running leader: clone", Fresh(initialize: "7000000000000000001", leader: "leader"), typeof(CloneFromMember), "replica from the leader leader" },
+        { "my data belongs to another cluster", Following().Sysid("6999999999999999999"), typeof(Halt), "system ID mismatch" },
+
+        // Leading
+        { "I hold the key and still replay WAL: promote", Leading(Replica()), typeof(Promote), "promoting" },
+        { "I hold the key and run as primary", Leading(), typeof(NoAction), "leader with the lock" },
+        { "my PostgreSQL crashed a moment ago, I hold the key", Leading(Down(T0 - (2 * S))), typeof(StartAsPrimary), "starting PostgreSQL as primary" },
+        { "my PostgreSQL has not come back within primary_start_timeout", Leading(Down(T0 - (11 * S))), typeof(HandOver), "primary_start_timeout" },
+        { "the key has my name on an older lease", Leading() with { Lease = new LeaseView(MyLease + 1, T0 + (9 * S)) }, typeof(ReattachLeaderKey), "re-attaching" },
+        { "paused leader does nothing", Leading().Paused(), typeof(NoAction), "PAUSE" },
+
+        // Switchover, leader side
+        { "switchover to a named candidate", Leading().Request("me", "b"), typeof(HandOver), "handing over to b" },
+        { "switchover to any standby", Leading().Request("me", null), typeof(HandOver), "best standby" },
+        { "switchover scheduled in the future", Leading().Request("me", "b", T0 + (60 * S)), typeof(NoAction), "scheduled" },
+        { "scheduled switchover whose time has come", Leading().Request("me", "b", T0 - S), typeof(HandOver), "handing over to b" },
+        { "scheduled switchover long past", Leading().Request("me", "b", T0 - (60 * S)), typeof(ClearFailoverRequest), "stale" },
+        { "switchover naming another leader", Leading().Request("x", "b"), typeof(ClearFailoverRequest), "names x" },
+        { "failover to myself while I lead", Leading().Request(null, "me"), typeof(ClearFailoverRequest), "already the leader" },
+
+        // Following
+        { "replica already streaming from the leader", Following(), typeof(NoAction), "following the leader leader" },
+        { "replica streaming from an old leader", Following(Replica(upstream: "old")), typeof(FollowLeader), "following the new leader" },
+        { "replica stopped", Following(Down()), typeof(FollowLeader), "starting as a replica" },
+        { "paused replica does nothing", Following(Replica(upstream: "old")).Paused(), typeof(NoAction), "PAUSE" },
+
+        // The race
+        { "no leader and I am the most advanced", NoLeader().Peer("b", 900), typeof(AcquireLeaderKey), "healthiest" },
+        { "no leader and a peer is ahead", NoLeader().Peer("b", 1100), typeof(NoAction), "b is ahead" },
+        { "no leader but a peer still runs as primary", NoLeader().Peer("b", 0, inRecovery: false), typeof(NoAction), "still running as primary" },
+        { "no leader, equal positions, the peer has a higher priority", NoLeader().Peer("b", 1000, priority: 2), typeof(NoAction), "higher failover_priority" },
+        { "no leader, equal positions, equal priority: both race", NoLeader().Peer("b", 1000), typeof(AcquireLeaderKey), "healthiest" },
+        { "no leader and I lag beyond maximum_lag_on_failover", NoLeader(Replica(lsn: 1000), clusterLsn: 3_000_000), typeof(NoAction), "maximum_lag_on_failover" },
+        { "no leader and I am tagged nofailover", NoLeader().Tagged(noFailover: true), typeof(NoAction), "nofailover" },
+        { "no leader and failover_priority 0", NoLeader().Tagged(priority: 0), typeof(NoAction), "nofailover" },
+        { "no leader while paused", NoLeader().Paused(), typeof(NoAction), "paused" },
+        { "no leader, I still run as primary: take the key back", NoLeader(Primary()), typeof(AcquireLeaderKey), "still running as primary" },
+        { "no leader, I run as primary on an old timeline", NoLeader(Primary(timeline: 1)).Timeline(2), typeof(DemoteFenced), "group is on timeline 2" },
+        { "quorum: the only other voter confirms I am not behind", NoLeader().Sync("old", 1, "me", "b").Peer("b", 900), typeof(AcquireLeaderKey), "healthiest" },
+        { "quorum: the other voter does not answer", NoLeader().Sync("old", 1, "me", "b").SilentPeer("b"), typeof(NoAction), "quorum votes" },
+        { "quorum: the former leader being ahead is ignored", NoLeader().Sync("old", 1, "me", "b").Peer("old", 5000).Peer("b", 1000), typeof(AcquireLeaderKey), "healthiest" },
+        { "sync mode on and I am not a synchronous standby", (NoLeader() with { Settings = HaSettings.Defaults with { SynchronousMode = SynchronousMode.On } }).Sync("old", 0, "b"), typeof(NoAction), "not a synchronous standby" },
+        { "manual failover to me", NoLeader().Request(null, "me").Peer("b", 5000), typeof(AcquireLeaderKey), "requested candidate" },
+        { "manual failover to a healthy other member", NoLeader().Request(null, "b").Peer("b", 900), typeof(NoAction), "b is the requested candidate" },
+        { "manual failover to a member that is gone: the best one goes, lag ignored", NoLeader(Replica(lsn: 1), clusterLsn: 9_000_000).Request(null, "gone"), typeof(AcquireLeaderKey), "healthiest" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void Decide_follows_the_rule_table(string situation, GroupView view, Type expected, string why)
+    {
+        var decision = Decider.Decide(view);
+        decision.ShouldBeOfType(expected, situation);
+        decision.Reason.ShouldContain(why, Case.Insensitive, situation);
+    }
+}
