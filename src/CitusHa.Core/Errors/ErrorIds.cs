@@ -9,6 +9,10 @@ public static class ErrorIds
     public const string EtcdRequestFailed = nameof(EtcdRequestFailed);
     public const string WatchCompacted = nameof(WatchCompacted);
     public const string InvalidHaSettings = nameof(InvalidHaSettings);
+    public const string CommandFailed = nameof(CommandFailed);
+    public const string CommandTimedOut = nameof(CommandTimedOut);
+    public const string PostgresFailed = nameof(PostgresFailed);
+    public const string PostgresUnavailable = nameof(PostgresUnavailable);
     public const string InvalidEndpoint = nameof(InvalidEndpoint);
     public const string InvalidClusterName = nameof(InvalidClusterName);
     public const string InvalidNamespace = nameof(InvalidNamespace);

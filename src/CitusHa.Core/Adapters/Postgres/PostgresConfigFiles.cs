@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Text;
+using CitusHa.Core.Postgres;
+
+namespace CitusHa.Core.Adapters.Postgres;
+
+/// <summary>
+/// The files CitusHa owns in a data directory: <c>citusha.conf</c> (included from postgresql.conf),
+/// <c>pg_hba.conf</c>, <c>standby.signal</c>, and the pgpass file in the state directory.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+internal sealed class PostgresConfigFiles
+{
+    public const string ManagedFileName = "citusha.conf";
+    private const string IncludeLine = "include_if_exists = '" + ManagedFileName + "'";
+    private readonly PostgresOptions options;
+
+    public PostgresConfigFiles(PostgresOptions options)
+    {
+        this.options = options;
+    }
+
+    public string PgPassPath => Path.Combine(options.StateDirectory, "pgpass");
+
+    /// <summary>Writes citusha.conf; <paramref name="replicaOf"/> null means primary (no standby.signal).</summary>
+    public void Write(ReplicationSource? replicaOf)
+    {
+        var data = options.DataDirectory;
+        var postgresqlConf = Path.Combine(data, "postgresql.conf");
+        var existing = File.Exists(postgresqlConf) ? File.ReadAllText(postgresqlConf) : string.Empty;
+        if (!existing.Contains(IncludeLine, StringComparison.Ordinal))
+        {
+            File.AppendAllText(postgresqlConf, $"\n# Managed by CitusHa: settings below are in {ManagedFileName}, rewritten by the agent.\n{IncludeLine}\n");
+        }
+
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in options.Parameters)
+        {
+            settings[name] = value;
+        }
+
+        settings["listen_addresses"] = options.ListenAddress;
+        settings["port"] = options.Port.ToString(CultureInfo.InvariantCulture);
+        // Not the data directory: pg_rewind would try to copy the socket file from the source.
+        settings["unix_socket_directories"] = options.StateDirectory;
+        settings["hot_standby"] = "on";
+        settings["wal_log_hints"] = "on";
+        settings.TryAdd("wal_level", "replica");
+        settings.TryAdd("max_wal_senders", "10");
+        settings.TryAdd("max_replication_slots", "10");
+        settings.TryAdd("wal_keep_size", "128MB");
+        settings.TryAdd("max_connections", "100");
+        if (replicaOf is not null)
+        {
+            settings["primary_conninfo"] = ConnInfo(replicaOf.Host, replicaOf.Port, options.ReplicationUserName, "replication");
+            settings["primary_slot_name"] = replicaOf.SlotName;
+            settings["recovery_target_timeline"] = "latest";
+        }
+
+        var text = new StringBuilder("# Written by the CitusHa agent. Do not edit: changes are overwritten.\n");
+        foreach (var (name, value) in settings)
+        {
+            text.Append(name).Append(" = '").Append(value.Replace("'", "''", StringComparison.Ordinal)).Append("'\n");
+        }
+
+        WriteAtomically(Path.Combine(data, ManagedFileName), text.ToString());
+        WriteAtomically(Path.Combine(data, "pg_hba.conf"), HbaText());
+
+        var signal = Path.Combine(data, "standby.signal");
+        if (replicaOf is not null)
+        {
+            File.WriteAllText(signal, string.Empty);
+        }
+        else if (File.Exists(signal))
+        {
+            File.Delete(signal);
+        }
+    }
+
+    /// <summary>A libpq connection string to a peer; the password comes from the pgpass file, never the string.</summary>
+    public string ConnInfo(string host, int port, string user, string database) =>
+        $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} user={user} dbname={database} application_name={options.MemberName} passfile={PgPassPath} connect_timeout=3 sslmode=prefer";
+
+    /// <summary>The pgpass file (mode 0600) with both users' passwords for any host.</summary>
+    public void WritePgPass()
+    {
+        Directory.CreateDirectory(options.StateDirectory);
+        static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(":", "\\:", StringComparison.Ordinal);
+        var text = $"*:*:*:{Escape(options.ReplicationUserName)}:{Escape(options.ReplicationPassword)}\n*:*:*:{Escape(options.SuperuserName)}:{Escape(options.SuperuserPassword)}\n";
+        WriteAtomically(PgPassPath, text);
+        File.SetUnixFileMode(PgPassPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    private string HbaText() =>
+        "# Written by the CitusHa agent.\n" +
+        "# The socket lives in the agent's state directory (mode 0700): only the PostgreSQL OS user reaches it.\n" +
+        "local   all             all                                     trust\n" +
+        $"host    replication     {options.ReplicationUserName,-15} all                     scram-sha-256\n" +
+        $"host    all             all             all                     scram-sha-256\n";
+
+    private static void WriteAtomically(string path, string text)
+    {
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, text);
+        File.Move(temporary, path, overwrite: true);
+    }
+}

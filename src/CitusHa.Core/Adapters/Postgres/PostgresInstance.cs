@@ -1,0 +1,517 @@
+using System.Diagnostics;
+using System.Globalization;
+using CitusHa.Core.Adapters.Processes;
+using CitusHa.Core.Errors;
+using CitusHa.Core.Postgres;
+using Npgsql;
+
+namespace CitusHa.Core.Adapters.Postgres;
+
+/// <summary>
+/// <see cref="IPostgresControl"/> on a local PostgreSQL whose postmaster is this process's child.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class PostgresInstance : IPostgresControl
+{
+    private readonly PostgresOptions options;
+    private readonly CommandRunner runner;
+    private readonly PostgresConfigFiles files;
+    private readonly TimeProvider time;
+    private readonly object gate = new();
+    private Process? postmaster;
+    private bool stopRequested;
+    private DateTimeOffset? exitedUnexpectedlyAt;
+    private TaskCompletionSource exited = NewExitSignal();
+    private readonly BoundedLog serverLog = new();
+
+    /// <summary>The last lines the postmaster printed (for status and error messages).</summary>
+    public string RecentServerLog(int lines = 20) => serverLog.Tail(lines);
+
+    public PostgresInstance(PostgresOptions options, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        this.time = time ?? TimeProvider.System;
+        runner = new CommandRunner(options.RunAsUser);
+        files = new PostgresConfigFiles(options);
+    }
+
+    public Task PostmasterExited
+    {
+        get
+        {
+            lock (gate)
+            {
+                return exited.Task;
+            }
+        }
+    }
+
+    private string Bin(string tool) => Path.Combine(options.BinDirectory, tool);
+
+    private string LocalConnectionString => new NpgsqlConnectionStringBuilder
+    {
+        Host = options.StateDirectory,
+        Port = options.Port,
+        Username = options.SuperuserName,
+        Database = "postgres",
+        Pooling = false,
+        Timeout = 3,
+        CommandTimeout = 10,
+        ApplicationName = "citusha-agent",
+    }.ConnectionString;
+
+    public async Task<PostgresObservation> ObserveAsync(CancellationToken cancellationToken)
+    {
+        var hasData = File.Exists(Path.Combine(options.DataDirectory, "PG_VERSION"));
+        bool alive;
+        DateTimeOffset? crashedAt;
+        DateTimeOffset? startedAt;
+        lock (gate)
+        {
+            alive = postmaster is { HasExited: false };
+            crashedAt = exitedUnexpectedlyAt;
+            startedAt = alive ? new DateTimeOffset(postmaster!.StartTime.ToUniversalTime(), TimeSpan.Zero) : null;
+        }
+
+        var observation = new PostgresObservation { HasData = hasData, PostmasterAlive = alive, ExitedUnexpectedlyAt = crashedAt, PostmasterStartTime = startedAt };
+        if (alive)
+        {
+            try
+            {
+                return await QueryStatusAsync(observation, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+            {
+                return observation; // alive but not (yet) answering: starting, or shutting down
+            }
+        }
+
+        return hasData ? await ReadControlDataAsync(observation, cancellationToken).ConfigureAwait(false) : observation;
+    }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        PrepareDirectories();
+        var pwfile = Path.Combine(options.StateDirectory, "initdb-pwfile");
+        await File.WriteAllTextAsync(pwfile, options.SuperuserPassword + "\n", cancellationToken).ConfigureAwait(false);
+        File.SetUnixFileMode(pwfile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await ChownAsync(cancellationToken, options.StateDirectory, options.DataDirectory).ConfigureAwait(false);
+        try
+        {
+            var result = await runner.RunAsync(Bin("initdb"),
+                ["-D", options.DataDirectory, "-U", options.SuperuserName, $"--pwfile={pwfile}", "--auth-local=trust", "--auth-host=scram-sha-256",
+                 "--data-checksums", "-E", "UTF8", "--locale=C", "--no-instructions"],
+                TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                throw Failed($"initdb failed (exit {result.ExitCode}): {Tail(result.Output)}");
+            }
+        }
+        finally
+        {
+            File.Delete(pwfile);
+        }
+    }
+
+    public async Task BaseBackupAsync(ReplicationSource source, CancellationToken cancellationToken)
+    {
+        PrepareDirectories();
+        files.WritePgPass();
+        await ChownAsync(cancellationToken, options.StateDirectory, options.DataDirectory).ConfigureAwait(false);
+        var result = await runner.RunAsync(Bin("pg_basebackup"),
+            ["-D", options.DataDirectory, "-d", files.ConnInfo(source.Host, source.Port, options.ReplicationUserName, "replication"),
+             "--checkpoint=fast", "--wal-method=stream", "--no-password"],
+            options.CopyTimeout, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            await WipeAsync(cancellationToken).ConfigureAwait(false);
+            throw Failed($"pg_basebackup from {source.Host}:{source.Port} failed (exit {result.ExitCode}): {Tail(result.Output)}");
+        }
+    }
+
+    public async Task<(bool Succeeded, string Detail)> RewindAsync(ReplicationSource source, CancellationToken cancellationToken)
+    {
+        EnsureStopped();
+        files.WritePgPass();
+        await ChownAsync(cancellationToken, options.StateDirectory, options.DataDirectory).ConfigureAwait(false);
+        var result = await runner.RunAsync(Bin("pg_rewind"),
+            ["-D", options.DataDirectory, $"--source-server={files.ConnInfo(source.Host, source.Port, options.SuperuserName, "postgres")}"],
+            options.CopyTimeout, cancellationToken).ConfigureAwait(false);
+        return (result.Succeeded, Tail(result.Output));
+    }
+
+    public Task WipeAsync(CancellationToken cancellationToken)
+    {
+        EnsureStopped();
+        if (Directory.Exists(options.DataDirectory))
+        {
+            foreach (var entry in new DirectoryInfo(options.DataDirectory).EnumerateFileSystemInfos())
+            {
+                if (entry is DirectoryInfo directory)
+                {
+                    directory.Delete(recursive: true);
+                }
+                else
+                {
+                    entry.Delete();
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StartAsync(ReplicationSource? replicaOf, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            if (postmaster is { HasExited: false })
+            {
+                throw new CitusHaException(CitusErrorKind.Conflict, ErrorIds.PostgresFailed, "PostgreSQL is already running.");
+            }
+        }
+
+        files.WritePgPass();
+        files.Write(replicaOf);
+        await ChownAsync(cancellationToken, options.StateDirectory, options.DataDirectory).ConfigureAwait(false);
+        File.Delete(Path.Combine(options.DataDirectory, "postmaster.pid.citusha-stale"));
+
+        var process = new Process { StartInfo = runner.StartInfo(Bin("postgres"), ["-D", options.DataDirectory]), EnableRaisingEvents = true };
+        var log = serverLog;
+        process.OutputDataReceived += (_, e) => log.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => log.Add(e.Data);
+        lock (gate)
+        {
+            stopRequested = false;
+            exitedUnexpectedlyAt = null;
+            process.Exited += (_, _) => OnExited(process);
+            process.Start();
+            process.StandardInput.Close();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            postmaster = process;
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.StartTimeout);
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw Failed($"PostgreSQL exited with code {process.ExitCode} while starting: {log.Tail()}");
+            }
+
+            try
+            {
+                await using var connection = new NpgsqlConnection(LocalConnectionString);
+                await connection.OpenAsync(deadline.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !deadline.IsCancellationRequested)
+            {
+                // Not accepting connections yet.
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new CitusHaException(CitusErrorKind.Timeout, ErrorIds.PostgresFailed, $"PostgreSQL did not accept connections within {options.StartTimeout.TotalSeconds:0} s: {log.Tail()}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, deadline.Token).ConfigureAwait(false);
+        }
+    }
+
+    public async Task StopAsync(StopMode mode, CancellationToken cancellationToken)
+    {
+        Process? process;
+        lock (gate)
+        {
+            process = postmaster;
+            stopRequested = true;
+        }
+
+        if (process is null || process.HasExited)
+        {
+            return;
+        }
+
+        var result = await runner.RunAsync(Bin("pg_ctl"),
+            ["stop", "-D", options.DataDirectory, "-m", mode == StopMode.Fast ? "fast" : "immediate", "-w", "-t", ((int)options.StopTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
+            options.StopTimeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(result.Succeeded ? options.StopTimeout : TimeSpan.FromSeconds(1));
+        try
+        {
+            await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // pg_ctl could not stop it in time: the postmaster is ours, so kill it by its PID.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task FollowAsync(ReplicationSource source, CancellationToken cancellationToken)
+    {
+        files.Write(source);
+        await ChownAsync(cancellationToken, options.DataDirectory).ConfigureAwait(false);
+        await ExecuteAsync("SELECT pg_reload_conf()", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task PromoteAsync(CancellationToken cancellationToken)
+    {
+        var result = await runner.RunAsync(Bin("pg_ctl"), ["promote", "-D", options.DataDirectory, "-w", "-t", "60"], TimeSpan.FromSeconds(65), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw Failed($"pg_ctl promote failed (exit {result.ExitCode}): {Tail(result.Output)}");
+        }
+
+        // The promoted server no longer needs the standby settings; write them out so a restart stays primary.
+        files.Write(replicaOf: null);
+        await ChownAsync(cancellationToken, options.DataDirectory).ConfigureAwait(false);
+
+        // An immediate checkpoint puts the new timeline into pg_control. Until then pg_rewind on the
+        // old primary would read timeline 1 here, answer "no rewind required", and the old primary
+        // could never follow (Patroni's checkpoint_after_promote).
+        await CheckpointAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task CheckpointAsync(CancellationToken cancellationToken) => ExecuteAsync("CHECKPOINT", cancellationToken);
+
+    public async Task EnsureSlotsAsync(IReadOnlyCollection<string> slotNames, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var existing = new Dictionary<string, bool>(StringComparer.Ordinal);
+        await using (var list = new NpgsqlCommand("SELECT slot_name, active FROM pg_replication_slots WHERE slot_type = 'physical'", connection))
+        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                existing[reader.GetString(0)] = reader.GetBoolean(1);
+            }
+        }
+
+        foreach (var name in slotNames.Where(n => !existing.ContainsKey(n)))
+        {
+            await using var create = new NpgsqlCommand("SELECT pg_create_physical_replication_slot($1, true)", connection) { Parameters = { new() { Value = name } } };
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var (name, active) in existing.Where(e => !slotNames.Contains(e.Key) && !e.Value))
+        {
+            await using var drop = new NpgsqlCommand("SELECT pg_drop_replication_slot($1)", connection) { Parameters = { new() { Value = name } } };
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task SetSynchronousStandbyNamesAsync(string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // ALTER SYSTEM takes no parameters: quote the literal ourselves.
+        var literal = "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+        await using (var alter = new NpgsqlCommand($"ALTER SYSTEM SET synchronous_standby_names = {literal}", connection))
+        {
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection);
+        await reload.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<(string Name, long FlushLsn)>> StreamingStandbysAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "SELECT application_name, COALESCE((flush_lsn - '0/0'::pg_lsn)::bigint, 0) FROM pg_stat_replication WHERE state = 'streaming' ORDER BY application_name", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var standbys = new List<(string, long)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            standbys.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return standbys;
+    }
+
+    /// <summary>Runs one statement on the local server as the superuser (bootstrap roles, checkpoints).</summary>
+    public async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates or updates the replication role with its password (bootstrap, and when the secret rotates).</summary>
+    public async Task EnsureReplicationRoleAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var role = options.ReplicationUserName.Replace("\"", "\"\"", StringComparison.Ordinal);
+        var password = "'" + options.ReplicationPassword.Replace("'", "''", StringComparison.Ordinal) + "'";
+        await using var command = new NpgsqlCommand(
+            $"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {Quote(options.ReplicationUserName)}) THEN CREATE ROLE \"{role}\" WITH LOGIN REPLICATION; END IF; END $$; ALTER ROLE \"{role}\" WITH LOGIN REPLICATION PASSWORD {password}",
+            connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Process? process;
+        lock (gate)
+        {
+            process = postmaster;
+        }
+
+        if (process is not null)
+        {
+            process.Dispose();
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(LocalConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.PostgresUnavailable, $"Cannot connect to the local PostgreSQL on port {options.Port}: {e.Message}", options.DataDirectory, e);
+        }
+    }
+
+    private async Task<PostgresObservation> QueryStatusAsync(PostgresObservation observation, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            SELECT pg_is_in_recovery(),
+                   (SELECT system_identifier FROM pg_control_system())::text,
+                   CASE WHEN pg_is_in_recovery() THEN NULL ELSE (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint END,
+                   (pg_last_wal_receive_lsn() - '0/0'::pg_lsn)::bigint,
+                   (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint,
+                   CASE WHEN pg_is_in_recovery()
+                        THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver), (pg_control_checkpoint()).timeline_id)
+                        ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
+                   (SELECT sender_host FROM pg_stat_wal_receiver),
+                   (SELECT sender_port FROM pg_stat_wal_receiver)
+            """;
+        await using var connection = new NpgsqlConnection(LocalConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        long? Long(int i) => reader.IsDBNull(i) ? null : reader.GetInt64(i);
+        var inRecovery = reader.GetBoolean(0);
+        var receive = Long(3);
+        var replay = Long(4);
+        return observation with
+        {
+            AcceptingConnections = true,
+            InRecovery = inRecovery,
+            SystemIdentifier = reader.GetString(1),
+            ControlState = inRecovery ? "in archive recovery" : "in production",
+            Lsn = inRecovery ? Max(receive, replay) : Long(2),
+            ReceiveLsn = receive,
+            ReplayLsn = replay,
+            Timeline = reader.IsDBNull(5) ? null : reader.GetInt32(5),
+            UpstreamHost = reader.IsDBNull(6) ? null : reader.GetString(6),
+            UpstreamPort = reader.IsDBNull(7) ? null : reader.GetInt32(7),
+        };
+    }
+
+    private async Task<PostgresObservation> ReadControlDataAsync(PostgresObservation observation, CancellationToken cancellationToken)
+    {
+        var result = await runner.RunAsync(Bin("pg_controldata"), ["-D", options.DataDirectory], TimeSpan.FromSeconds(10), cancellationToken,
+            new Dictionary<string, string> { ["LC_ALL"] = "C" }).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            return observation;
+        }
+
+        var values = result.Output.Split('\n')
+            .Select(l => l.Split(':', 2))
+            .Where(p => p.Length == 2)
+            .GroupBy(p => p[0].Trim(), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First()[1].Trim(), StringComparer.Ordinal);
+        return observation with
+        {
+            SystemIdentifier = values.GetValueOrDefault("Database system identifier"),
+            ControlState = values.GetValueOrDefault("Database cluster state"),
+            Timeline = int.TryParse(values.GetValueOrDefault("Latest checkpoint's TimeLineID"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var tli) ? tli : null,
+            Lsn = Model.Lsn.TryParse(values.GetValueOrDefault("Latest checkpoint location"), out var lsn) ? lsn : null,
+        };
+    }
+
+    private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+
+    private void OnExited(Process process)
+    {
+        lock (gate)
+        {
+            if (!ReferenceEquals(process, postmaster))
+            {
+                return;
+            }
+
+            if (!stopRequested)
+            {
+                exitedUnexpectedlyAt = time.GetUtcNow();
+            }
+
+            var signal = exited;
+            exited = NewExitSignal();
+            signal.TrySetResult();
+        }
+    }
+
+    private void EnsureStopped()
+    {
+        lock (gate)
+        {
+            if (postmaster is { HasExited: false })
+            {
+                throw new CitusHaException(CitusErrorKind.Conflict, ErrorIds.PostgresFailed, "PostgreSQL must be stopped first.");
+            }
+        }
+    }
+
+    private void PrepareDirectories()
+    {
+        Directory.CreateDirectory(options.StateDirectory);
+        Directory.CreateDirectory(options.DataDirectory);
+        File.SetUnixFileMode(options.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(options.StateDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (Directory.EnumerateFileSystemEntries(options.DataDirectory).Any())
+        {
+            throw new CitusHaException(CitusErrorKind.Conflict, ErrorIds.PostgresFailed, $"The data directory {options.DataDirectory} is not empty; refusing to overwrite it.", options.DataDirectory);
+        }
+    }
+
+    private async Task ChownAsync(CancellationToken cancellationToken, params string[] paths)
+    {
+        if (runner.RunAsUser is not { } user)
+        {
+            return;
+        }
+
+        // Running as root for a local formation or tests: PostgreSQL's user must own what we write.
+        var chown = new CommandRunner();
+        var result = await chown.RunAsync("chown", new[] { "-R", $"{user}:" }.Concat(paths.Where(p => Directory.Exists(p) || File.Exists(p))), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw Failed($"chown to {user} failed: {Tail(result.Output)}");
+        }
+    }
+
+    private static TaskCompletionSource NewExitSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static CitusHaException Failed(string message) => new(CitusErrorKind.Unavailable, ErrorIds.PostgresFailed, message);
+
+    private static string Tail(string output) => string.Join(" | ", output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(5));
+}

@@ -1,0 +1,52 @@
+namespace CitusHa.Core.Postgres;
+
+/// <summary>
+/// The local PostgreSQL in domain terms. The adapter starts the postmaster as its own child so that
+/// its exit is an event (<see cref="PostmasterExited"/>), not something a timer discovers.
+/// Failures surface as <see cref="Errors.CitusHaException"/>s; expected states are return values.
+/// </summary>
+public interface IPostgresControl : IAsyncDisposable
+{
+    /// <summary>Completes (and is replaced) each time the postmaster exits, wanted or not.</summary>
+    Task PostmasterExited { get; }
+
+    Task<PostgresObservation> ObserveAsync(CancellationToken cancellationToken);
+
+    /// <summary>initdb into the empty data directory, then write our configuration and pg_hba.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>pg_basebackup from <paramref name="source"/> into the empty data directory.</summary>
+    Task BaseBackupAsync(ReplicationSource source, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// pg_rewind the stopped data directory against <paramref name="source"/> (crash recovery first
+    /// if it was not shut down cleanly). Not succeeding is an expected outcome: the caller then
+    /// falls back to a fresh base backup.
+    /// </summary>
+    Task<(bool Succeeded, string Detail)> RewindAsync(ReplicationSource source, CancellationToken cancellationToken);
+
+    /// <summary>Removes the data directory's contents (reinitialise, failed rewind).</summary>
+    Task WipeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Starts as primary (<paramref name="replicaOf"/> null) or as a streaming replica, and waits until it accepts connections.</summary>
+    Task StartAsync(ReplicationSource? replicaOf, CancellationToken cancellationToken);
+
+    Task StopAsync(StopMode mode, CancellationToken cancellationToken);
+
+    /// <summary>Points a running replica at a new upstream (reload; restart only if PostgreSQL needs it).</summary>
+    Task FollowAsync(ReplicationSource source, CancellationToken cancellationToken);
+
+    /// <summary>pg_ctl promote and wait until it accepts writes.</summary>
+    Task PromoteAsync(CancellationToken cancellationToken);
+
+    Task CheckpointAsync(CancellationToken cancellationToken);
+
+    /// <summary>Makes the physical replication slots on this primary exactly <paramref name="slotNames"/> (slots of others, such as Citus' own, untouched unless prefixed as ours).</summary>
+    Task EnsureSlotsAsync(IReadOnlyCollection<string> slotNames, CancellationToken cancellationToken);
+
+    /// <summary>Sets synchronous_standby_names and reloads.</summary>
+    Task SetSynchronousStandbyNamesAsync(string value, CancellationToken cancellationToken);
+
+    /// <summary>Standby names (application_name) currently streaming from this primary, with their flush position.</summary>
+    Task<IReadOnlyList<(string Name, long FlushLsn)>> StreamingStandbysAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,40 @@
+namespace CitusHa.Core.Postgres;
+
+/// <summary>What the local PostgreSQL looks like right now.</summary>
+public sealed record PostgresObservation
+{
+    /// <summary>The data directory holds a cluster (PG_VERSION exists).</summary>
+    public bool HasData { get; init; }
+
+    public string? SystemIdentifier { get; init; }
+
+    /// <summary>pg_controldata's "Database cluster state" (e.g. "in production", "shut down").</summary>
+    public string? ControlState { get; init; }
+
+    /// <summary>Our child postmaster is alive.</summary>
+    public bool PostmasterAlive { get; init; }
+
+    /// <summary>The postmaster is alive and answers queries.</summary>
+    public bool AcceptingConnections { get; init; }
+
+    public bool? InRecovery { get; init; }
+
+    public int? Timeline { get; init; }
+
+    /// <summary>Primary: pg_current_wal_lsn(); replica: max(receive, replay).</summary>
+    public long? Lsn { get; init; }
+
+    public long? ReceiveLsn { get; init; }
+
+    public long? ReplayLsn { get; init; }
+
+    /// <summary>The host and port the WAL receiver streams from (replicas), null otherwise.</summary>
+    public string? UpstreamHost { get; init; }
+
+    public int? UpstreamPort { get; init; }
+
+    /// <summary>When the postmaster exited without us asking it to, null if it did not.</summary>
+    public DateTimeOffset? ExitedUnexpectedlyAt { get; init; }
+
+    public DateTimeOffset? PostmasterStartTime { get; init; }
+}

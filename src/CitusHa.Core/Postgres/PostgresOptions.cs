@@ -1,0 +1,51 @@
+namespace CitusHa.Core.Postgres;
+
+/// <summary>How this member's PostgreSQL is laid out and reached. Passwords never appear in <see cref="ToString"/>.</summary>
+public sealed record PostgresOptions
+{
+    public required string BinDirectory { get; init; }
+
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Where the agent keeps its own files (pgpass); must not be inside the data directory.</summary>
+    public required string StateDirectory { get; init; }
+
+    /// <summary>This member's name: application_name on the upstream and the base of its slot name.</summary>
+    public required string MemberName { get; init; }
+
+    public string ListenAddress { get; init; } = "127.0.0.1";
+
+    public int Port { get; init; } = 5432;
+
+    public string SuperuserName { get; init; } = "postgres";
+
+    public string SuperuserPassword { get; init; } = string.Empty;
+
+    public string ReplicationUserName { get; init; } = "replicator";
+
+    public string ReplicationPassword { get; init; } = string.Empty;
+
+    /// <summary>Extra postgresql.conf settings; ours (listen_addresses, port, replication) win over these.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>When the agent runs as root (tests, the local formation), the OS user PostgreSQL runs as.</summary>
+    public string? RunAsUser { get; init; }
+
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long pg_basebackup or pg_rewind may take.</summary>
+    public TimeSpan CopyTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The physical slot a member uses on its upstream: PostgreSQL allows only [a-z0-9_].</summary>
+    public static string SlotNameFor(string memberName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(memberName);
+        var chars = memberName.ToLowerInvariant().Select(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' ? c : '_').ToArray();
+        return new string(chars);
+    }
+
+    public override string ToString() =>
+        $"PostgresOptions {{ DataDirectory = {DataDirectory}, Port = {Port}, Member = {MemberName}, Superuser = {SuperuserName}, ReplicationUser = {ReplicationUserName}, passwords hidden }}";
+}

@@ -1,0 +1,160 @@
+using CitusHa.Core.Adapters.Postgres;
+using CitusHa.Core.Postgres;
+using CitusHa.Testing;
+using CitusHa.Testing.Servers;
+using Npgsql;
+
+namespace CitusHa.Core.Tests.Adapters.Postgres;
+
+/// <summary>The PostgreSQL adapter on real PostgreSQL 15: bootstrap, replica, promotion, crash, rewind.</summary>
+public sealed class PostgresInstanceTests : IAsyncLifetime
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "citusha-tests", $"pgadapter-{Guid.NewGuid():N}");
+    private readonly List<PostgresInstance> instances = [];
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(root);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var instance in instances)
+        {
+            try
+            {
+                await instance.StopAsync(StopMode.Immediate, TestTimeouts.Default);
+            }
+            finally
+            {
+                await instance.DisposeAsync();
+            }
+        }
+
+        Directory.Delete(root, recursive: true);
+    }
+
+    private (PostgresInstance Instance, PostgresOptions Options) Create(string name)
+    {
+        var options = new PostgresOptions
+        {
+            BinDirectory = ToolLocator.PostgresBinDir(),
+            DataDirectory = Path.Combine(root, name, "data"),
+            StateDirectory = Path.Combine(root, name, "state"),
+            MemberName = name,
+            Port = LoopbackPorts.Next(),
+            SuperuserPassword = "super-secret",
+            ReplicationPassword = "repl-secret",
+            RunAsUser = OsUser.IsRoot ? "postgres" : null,
+            Parameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB" },
+        };
+        var instance = new PostgresInstance(options);
+        instances.Add(instance);
+        return (instance, options);
+    }
+
+    private static async Task<T> ScalarAsync<T>(PostgresOptions options, string sql)
+    {
+        var cs = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = options.Port, Username = "postgres", Password = "super-secret", Database = "postgres", Pooling = false }.ConnectionString;
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task A_primary_and_a_replica_are_built_promoted_crashed_and_rewound()
+    {
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(3));
+
+        // Bootstrap a primary.
+        var (a, aOptions) = Create("a");
+        (await a.ObserveAsync(ct)).HasData.ShouldBeFalse();
+        await a.InitializeAsync(ct);
+        await a.StartAsync(null, ct);
+        await a.EnsureReplicationRoleAsync(ct);
+        var primary = await a.ObserveAsync(ct);
+        primary.AcceptingConnections.ShouldBeTrue();
+        primary.InRecovery.ShouldBe(false);
+        primary.Timeline.ShouldBe(1);
+        primary.SystemIdentifier.ShouldNotBeNullOrEmpty();
+        (await ScalarAsync<int>(aOptions, "SELECT 1")).ShouldBe(1, "scram password login over TCP works");
+
+        // A replica from a base backup, streaming through its slot.
+        var (b, bOptions) = Create("b");
+        await a.EnsureSlotsAsync([PostgresOptions.SlotNameFor("b")], ct);
+        var fromA = new ReplicationSource("127.0.0.1", aOptions.Port, PostgresOptions.SlotNameFor("b"));
+        await b.BaseBackupAsync(fromA, ct);
+        await b.StartAsync(fromA, ct);
+        await a.ExecuteAsync("CREATE TABLE t (id int); INSERT INTO t VALUES (1)", ct);
+        await TestTimeouts.WaitUntilAsync(async () => (await b.ObserveAsync(ct)).UpstreamPort == aOptions.Port && await ScalarAsync<long>(bOptions, "SELECT count(*) FROM t") == 1, TimeSpan.FromSeconds(30), "the replica to stream the insert", ct);
+        var replica = await b.ObserveAsync(ct);
+        replica.InRecovery.ShouldBe(true);
+        replica.SystemIdentifier.ShouldBe(primary.SystemIdentifier);
+        (await a.StreamingStandbysAsync(ct)).Select(s => s.Name).ShouldBe(["b"]);
+
+        // Synchronous replication setting is applied.
+        await a.SetSynchronousStandbyNamesAsync("ANY 1 (b)", ct);
+        await a.ExecuteAsync("INSERT INTO t VALUES (2)", ct); // would hang without a synchronous standby
+        (await ScalarAsync<string>(aOptions, "SHOW synchronous_standby_names")).ShouldBe("ANY 1 (b)");
+        await a.SetSynchronousStandbyNamesAsync("", ct);
+
+        // The old primary crashes: the exit is an event, and marked unexpected.
+        var exited = a.PostmasterExited;
+        await Signals.SendAsync(PostmasterPid(aOptions), "KILL", ct);
+        await exited.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        var crashed = await a.ObserveAsync(ct);
+        crashed.PostmasterAlive.ShouldBeFalse();
+        crashed.ExitedUnexpectedlyAt.ShouldNotBeNull();
+
+        // Promote the replica; it moves to timeline 2 and takes writes.
+        await b.PromoteAsync(ct);
+        var promoted = await b.ObserveAsync(ct);
+        promoted.InRecovery.ShouldBe(false);
+        promoted.Timeline.ShouldBe(2);
+        await b.ExecuteAsync("INSERT INTO t VALUES (3)", ct);
+
+        // The old primary diverged? Rewind it against the new primary and follow it.
+        var fromB = new ReplicationSource("127.0.0.1", bOptions.Port, PostgresOptions.SlotNameFor("a"));
+        await b.EnsureSlotsAsync([PostgresOptions.SlotNameFor("a")], ct);
+        var rewind = await a.RewindAsync(fromB, ct);
+        rewind.Succeeded.ShouldBeTrue(rewind.Detail);
+        await a.StartAsync(fromB, ct);
+        try
+        {
+            await TestTimeouts.WaitUntilAsync(async () => await ScalarAsync<long>(aOptions, "SELECT count(*) FROM t") == 3, TimeSpan.FromSeconds(30), "the rewound member to stream from the new primary", ct);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nrewound member log:\n{a.RecentServerLog()}\nnew primary log:\n{b.RecentServerLog()}", e);
+        }
+        var rejoined = await a.ObserveAsync(ct);
+        rejoined.InRecovery.ShouldBe(true);
+        rejoined.Timeline.ShouldBe(2);
+        rejoined.UpstreamPort.ShouldBe(bOptions.Port);
+
+        // A fast stop is not a crash.
+        var stopped = b.PostmasterExited;
+        await b.StopAsync(StopMode.Fast, ct);
+        await stopped.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        var clean = await b.ObserveAsync(ct);
+        clean.ExitedUnexpectedlyAt.ShouldBeNull();
+        clean.ControlState.ShouldBe("shut down");
+        clean.SystemIdentifier.ShouldBe(primary.SystemIdentifier);
+    }
+
+    private static int PostmasterPid(PostgresOptions options) =>
+        int.Parse(File.ReadLines(Path.Combine(options.DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task A_non_empty_data_directory_is_never_overwritten()
+    {
+        var (a, options) = Create("x");
+        Directory.CreateDirectory(options.DataDirectory);
+        await File.WriteAllTextAsync(Path.Combine(options.DataDirectory, "precious"), "data");
+        var error = await Should.ThrowAsync<CitusHa.Core.Errors.CitusHaException>(() => a.InitializeAsync(TestTimeouts.Default));
+        error.Message.ShouldContain("not empty");
+        File.Exists(Path.Combine(options.DataDirectory, "precious")).ShouldBeTrue();
+    }
+}
