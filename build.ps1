@@ -74,12 +74,19 @@ switch ($Task) {
         $dotnetExit = $LASTEXITCODE
         $totals = Get-TrxTotals $results
         $passed = $totals.Passed; $failed = $totals.Failed; $skipped = $totals.Skipped
+        foreach ($project in Get-ChildItem (Join-Path $root 'tests') -Filter *.Tests.csproj -Recurse) {
+            if (-not (Test-Path (Join-Path $results "$($project.BaseName).trx"))) {
+                Write-Warning "$($project.BaseName) left no test results (crashed or did not run): counting it as a failure."
+                $failed++
+            }
+        }
         if ($totals.Files -eq 0 -or ($dotnetExit -ne 0 -and $failed -eq 0)) {
             Write-Warning "dotnet test exited $dotnetExit without reporting failures in its results: counting that as a failure."
             $failed++
         }
 
-        if (Get-Module -ListAvailable Pester | Where-Object Version -ge ([version]'5.0')) {
+        $hasPester = & pwsh -NoProfile -NonInteractive -Command 'if (Get-Module -ListAvailable Pester | Where-Object Version -ge ([version]"5.0")) { "yes" }'
+        if ($hasPester -eq 'yes') {
             $pester = & pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/Pester/Invoke-PesterSuite.ps1') -ModulePath $modulePath
             $pester | Where-Object { $_ -notmatch '^PESTER ' } | Out-Host
             $line = $pester | Where-Object { $_ -match '^PESTER passed=(\d+) failed=(\d+) skipped=(\d+)$' } | Select-Object -Last 1

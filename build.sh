@@ -100,11 +100,30 @@ sum_trx() {
     echo "$passed $failed $skipped"
 }
 
+stop_leftover_servers() {
+    local dir=${CITUSHA_TEST_PID_DIR:-} pid
+    [ -n "$dir" ] && [ -d "$dir" ] || return 0
+    for pid in $(ls "$dir"); do
+        # Only our fixtures' servers: their command lines name the citusha-tests folder.
+        if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q 'citusha-tests'; then
+            kill -CONT "$pid" 2>/dev/null || true
+            kill -KILL "$pid" 2>/dev/null || true
+            say "stopped leftover test server $pid"
+        fi
+    done
+    return 0
+}
+
 task_test() {
     bash scripts/install-test-deps.sh || die "test dependencies are missing and could not be installed (see above)"
     task_build
     local results="$ROOT/out/test-results"
     rm -rf "$results"; mkdir -p "$results"
+    # Servers the fixtures start record their PIDs here; whatever still runs when we finish (a test
+    # host killed by the hang timeout cannot clean up) is stopped by PID, never by name.
+    export CITUSHA_TEST_PID_DIR="$results/pids"
+    mkdir -p "$CITUSHA_TEST_PID_DIR"
+    trap stop_leftover_servers EXIT
     say "running the xunit suites (real etcd and PostgreSQL on loopback)"
     local dotnet_rc=0
     dotnet test CitusHa.sln -c "$CONFIGURATION" --no-build --results-directory "$results" \

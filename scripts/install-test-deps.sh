@@ -52,11 +52,13 @@ if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-get update -qq >/dev/null; then
+# A fresh machine may still run unattended-upgrades: wait for the dpkg lock instead of failing.
+apt_options=(-o DPkg::Lock::Timeout=600 -o Acquire::Retries=3)
+if ! timeout 900 apt-get "${apt_options[@]}" update -qq >/dev/null; then
     say "apt-get update failed: check the machine's package sources (Debian's repositories must be reachable)."
     exit 1
 fi
-if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+if ! timeout 1800 apt-get "${apt_options[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
     say "apt-get install ${missing[*]} failed. Install them by hand, or set CITUSHA_ETCD_BIN to an etcd binary and CITUSHA_PG_BINDIR to PostgreSQL's bin directory."
     exit 1
 fi

@@ -5,106 +5,104 @@ namespace CitusHa;
 
 /// <summary>
 /// What every CitusHa cmdlet shares: a cancellation token that Ctrl+C (<see cref="StopProcessing"/>)
-/// cancels, waiting on async Core calls from the pipeline thread, and turning Core's failures into
-/// error records with stable ErrorIds and meaningful categories. Cmdlets stay thin.
+/// cancels, waiting on async Core calls from the pipeline thread, and turning every failure into an
+/// error record with a stable ErrorId and a meaningful category. Cmdlets stay thin.
 /// </summary>
-public abstract class CitusCmdletBase : PSCmdlet
+public abstract class CitusCmdletBase : PSCmdlet, IDisposable
 {
-    private CancellationTokenSource? cancellation;
+    private readonly CancellationTokenSource cancellation = new();
+    private int disposed;
 
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
-    protected CancellationToken CancellationToken => (cancellation ??= new CancellationTokenSource()).Token;
-
-    protected override void BeginProcessing()
-    {
-        cancellation ??= new CancellationTokenSource();
-        base.BeginProcessing();
-    }
+    protected CancellationToken CancellationToken => cancellation.Token;
 
     protected override void StopProcessing()
     {
-        cancellation?.Cancel();
+        if (Volatile.Read(ref disposed) == 0)
+        {
+            try
+            {
+                cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Stopped while being disposed: nothing left to cancel.
+            }
+        }
+
         base.StopProcessing();
     }
 
-    protected override void EndProcessing()
+    /// <summary>PowerShell disposes cmdlets after the pipeline ends, also after a terminating error or a stop.</summary>
+    public void Dispose()
     {
-        base.EndProcessing();
-        cancellation?.Dispose();
-        cancellation = null;
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
+        {
+            cancellation.Dispose();
+        }
+
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>
-    /// Runs one Core call to completion on the pipeline thread. A Core failure becomes a terminating
+    /// Runs one Core call to completion on the pipeline thread. Any failure becomes a terminating
     /// error; use <see cref="TryRunCore{T}"/> where one item's failure must not stop the pipeline.
     /// </summary>
     protected T RunCore<T>(Func<CancellationToken, Task<T>> call)
     {
-        try
+        var (ok, result, error) = Run(call);
+        if (!ok)
         {
-            return Wait(call);
+            ThrowTerminatingError(error!);
         }
-        catch (CitusHaException e)
-        {
-            ThrowTerminatingError(ErrorRecords.From(e));
-            throw; // unreachable: ThrowTerminatingError always throws
-        }
+
+        return result!;
     }
 
     /// <summary>
-    /// Like <see cref="RunCore{T}"/>, but a failure that concerns only this item (not found, conflict)
-    /// is written as a non-terminating error and the method returns false, so the pipeline goes on.
-    /// Failures that doom every item (etcd unreachable, bad credentials) still terminate.
+    /// Like <see cref="RunCore{T}"/>, but a failure that concerns only this item (bad input for it,
+    /// not found, conflict) is written as a non-terminating error and the method returns false, so
+    /// the pipeline goes on. Failures that doom every item (etcd unreachable, bad credentials) terminate.
     /// </summary>
     protected bool TryRunCore<T>(Func<CancellationToken, Task<T>> call, out T? result)
     {
-        try
+        var (ok, value, error) = Run(call);
+        result = value;
+        if (ok)
         {
-            result = Wait(call);
             return true;
         }
-        catch (CitusHaException e) when (e.Kind is CitusErrorKind.NotFound or CitusErrorKind.Conflict)
+
+        if (error!.CategoryInfo.Category is ErrorCategory.ObjectNotFound or ErrorCategory.ResourceBusy or ErrorCategory.InvalidArgument)
         {
-            WriteError(ErrorRecords.From(e));
-            result = default;
+            WriteError(error);
             return false;
         }
-        catch (CitusHaException e)
-        {
-            ThrowTerminatingError(ErrorRecords.From(e));
-            throw;
-        }
+
+        ThrowTerminatingError(error);
+        return false;
     }
 
-    /// <summary>Validation done in Core (settings, requests) surfaces as a terminating error too.</summary>
-    protected T Validate<T>(Func<T> build)
-    {
-        try
-        {
-            return build();
-        }
-        catch (CitusHaException e)
-        {
-            ThrowTerminatingError(ErrorRecords.From(e));
-            throw;
-        }
-    }
-
-    private T Wait<T>(Func<CancellationToken, Task<T>> call)
+    private (bool Ok, T? Result, ErrorRecord? Error) Run<T>(Func<CancellationToken, Task<T>> call)
     {
         try
         {
             // Core awaits with ConfigureAwait(false), so blocking the pipeline thread cannot deadlock.
-            return call(CancellationToken).GetAwaiter().GetResult();
+            return (true, call(CancellationToken).GetAwaiter().GetResult(), null);
         }
         catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
         }
-        catch (Exception e) when (e is not CitusHaException and not PipelineStoppedException and not OperationCanceledException)
+        catch (CitusHaException e)
         {
-            ThrowTerminatingError(ErrorRecords.Unexpected(e));
-            throw;
+            WriteDebug($"{e.ErrorId}: {e}");
+            return (false, default, ErrorRecords.From(e));
+        }
+        catch (Exception e) when (e is not PipelineStoppedException)
+        {
+            WriteDebug(e.ToString());
+            return (false, default, ErrorRecords.Unexpected(e));
         }
     }
 }

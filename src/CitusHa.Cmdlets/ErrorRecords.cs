@@ -3,14 +3,17 @@ using CitusHa.Core.Errors;
 
 namespace CitusHa;
 
-/// <summary>Maps Core's error kinds to PowerShell's categories; the ErrorId is Core's, unchanged.</summary>
+/// <summary>
+/// Maps Core's failures to error records: Core's ErrorId unchanged, a meaningful category, and an
+/// exception type of our own that PowerShell can name (Core's types stay in their load context).
+/// </summary>
 internal static class ErrorRecords
 {
     public static ErrorRecord From(CitusHaException e) =>
-        new(e, e.ErrorId, Category(e.Kind), e.Target);
+        new(new CitusHaErrorException(e.ErrorId, e.Message), e.ErrorId, Category(e.Kind), e.Target);
 
     public static ErrorRecord Unexpected(Exception e) =>
-        new(new InvalidOperationException($"CitusHa failed unexpectedly: {e.Message}", e), ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, null);
+        new(new CitusHaErrorException(ErrorIds.UnexpectedError, $"CitusHa failed unexpectedly ({e.GetType().Name}): {e.Message}"), ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, null);
 
     public static ErrorCategory Category(CitusErrorKind kind) => kind switch
     {

@@ -128,7 +128,8 @@ public sealed class GetCitusTopologyTests(ModuleFixture fixture)
     [Fact]
     public void An_unreachable_etcd_is_a_terminating_connection_error_that_names_it()
     {
-        var port = LoopbackPorts.Next();
+        using var refusing = LoopbackPorts.Refusing();
+        var port = refusing.Port;
         var error = Caught($"Get-CitusTopology demo -Endpoint 127.0.0.1:{port} -TimeoutSec 3").ShouldNotBeNull("etcd unreachable must terminate");
         error.FullyQualifiedErrorId.ShouldBe("EtcdUnavailable,CitusHa.Commands.GetCitusTopologyCommand");
         error.CategoryInfo.Category.ShouldBe(ErrorCategory.ConnectionError);
@@ -176,5 +177,87 @@ public sealed class GetCitusTopologyTests(ModuleFixture fixture)
         {
             await Signals.SendAsync(frozen.Pid, "CONT", ct);
         }
+    }
+
+    [Fact]
+    public async Task A_piped_plain_Patroni_member_with_no_group_binds_and_a_missing_group_is_a_non_terminating_error()
+    {
+        var ns = ModuleFixture.UniqueNamespace();
+        await fixture.WriteFormationAsync(ns, "demo", TestTimeouts.Default);
+
+        var nullGroup = fixture.Session.Invoke("[pscustomobject]@{ Name = 'demo'; Group = $null } | Get-CitusTopology -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns));
+        nullGroup.Errors.ShouldBeEmpty(nullGroup.Describe());
+        nullGroup.Output.Count.ShouldBe(3, "a null group means every group");
+
+        var missing = fixture.Session.Invoke("Get-CitusTopology demo -Group 1, 7 -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns));
+        missing.Output.Select(o => (string)o.Properties["Member"].Value).ShouldBe(["work1-a"]);
+        var error = missing.Errors.ShouldHaveSingleItem();
+        error.FullyQualifiedErrorId.ShouldBe("GroupNotFound,CitusHa.Commands.GetCitusTopologyCommand");
+        error.TargetObject.ShouldBe(7);
+    }
+
+    [Fact]
+    public async Task A_bad_name_in_the_pipeline_is_reported_and_the_next_name_still_runs()
+    {
+        var ns = ModuleFixture.UniqueNamespace();
+        await fixture.WriteFormationAsync(ns, "good", TestTimeouts.Default);
+
+        var result = fixture.Session.Invoke("'bad/name', 'good' | Get-CitusTopology -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns));
+
+        result.Output.Count.ShouldBe(3);
+        result.Errors.ShouldHaveSingleItem().FullyQualifiedErrorId.ShouldBe("InvalidClusterName,CitusHa.Commands.GetCitusTopologyCommand");
+    }
+
+    [Fact]
+    public void Error_records_carry_an_exception_type_of_the_module_not_of_the_isolated_engine()
+    {
+        using var refusing = LoopbackPorts.Refusing();
+        var error = Caught($"Get-CitusTopology demo -Endpoint {refusing.Endpoint}").ShouldNotBeNull();
+        var exception = error.Exception;
+        exception.GetType().FullName.ShouldBe("CitusHa.CitusHaErrorException");
+        exception.InnerException.ShouldBeNull("no gRPC or Npgsql exception may travel into $Error");
+        System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(exception.GetType().Assembly).ShouldBe(System.Runtime.Loader.AssemblyLoadContext.Default);
+        exception.GetType().GetProperty("ErrorId")!.GetValue(exception).ShouldBe("EtcdUnavailable");
+    }
+
+    [Fact]
+    public async Task Credentials_from_a_PSCredential_reach_a_secured_etcd_and_wrong_ones_stop_with_an_authentication_error()
+    {
+        var ct = TestTimeouts.Default;
+        await using var secured = await EtcdServer.StartAsync(cancellationToken: ct);
+        using (var admin = secured.CreateClient())
+        {
+            await admin.PutAsync("/service/locked/0/members/m1", """{"conn_url":"postgres://m1:5432/postgres","state":"running","role":"primary"}""", cancellationToken: ct);
+            await admin.UserAddAsync(new Etcdserverpb.AuthUserAddRequest { Name = "root", Password = "right-password" }, cancellationToken: ct);
+            await admin.UserGrantRoleAsync(new Etcdserverpb.AuthUserGrantRoleRequest { User = "root", Role = "root" }, cancellationToken: ct);
+            await admin.AuthEnableAsync(new Etcdserverpb.AuthEnableRequest(), cancellationToken: ct);
+        }
+
+        var variables = new Hashtable { ["endpoint"] = secured.Endpoint };
+        var right = fixture.Session.Invoke("""
+            $credential = [pscredential]::new('root', (ConvertTo-SecureString 'right-password' -AsPlainText -Force))
+            Get-CitusTopology locked -Endpoint $endpoint -Credential $credential
+            """, variables);
+        if (right.Errors.Any(e => e.FullyQualifiedErrorId.StartsWith("CommandNotFoundException", StringComparison.Ordinal)))
+        {
+            // ConvertTo-SecureString lives in Microsoft.PowerShell.Security, absent from this bare engine: build the secret by hand.
+            right = fixture.Session.Invoke("""
+                $secret = [System.Security.SecureString]::new(); 'right-password'.ToCharArray() | ForEach-Object { $secret.AppendChar($_) }
+                $credential = [pscredential]::new('root', $secret)
+                Get-CitusTopology locked -Endpoint $endpoint -Credential $credential
+                """, variables);
+        }
+
+        right.Errors.ShouldBeEmpty(right.Describe());
+        right.Output.ShouldHaveSingleItem().Properties["Member"].Value.ShouldBe("m1");
+
+        var wrong = fixture.Session.Invoke("""
+            $secret = [System.Security.SecureString]::new(); 'wrong-password'.ToCharArray() | ForEach-Object { $secret.AppendChar($_) }
+            try { Get-CitusTopology locked -Endpoint $endpoint -Credential ([pscredential]::new('root', $secret)) | Out-Null; $null } catch { $_ }
+            """, variables);
+        var error = wrong.Output.Select(o => o.BaseObject).OfType<ErrorRecord>().ShouldHaveSingleItem();
+        error.FullyQualifiedErrorId.ShouldBe("EtcdAuthenticationFailed,CitusHa.Commands.GetCitusTopologyCommand");
+        error.CategoryInfo.Category.ShouldBe(ErrorCategory.AuthenticationError);
+        error.Exception.Message.ShouldNotContain("wrong-password");
     }
 }

@@ -110,25 +110,61 @@ public sealed class ModulePackagingTests(ModuleFixture fixture)
     [Fact]
     public void Every_assembly_in_the_module_runs_on_dotnet_8_for_PowerShell_7_4()
     {
-        // Azure Automation's PowerShell 7.4 runs on .NET 8, which this machine does not have: so the
-        // module's assemblies must not reference a newer framework than .NET 8.
+        // Azure Automation's PowerShell 7.4 runs on .NET 8, which this machine does not have: so no
+        // assembly of the module may reference a framework assembly newer than .NET 8's. Anything
+        // referenced that the module does not ship must come from the framework (or PowerShell).
         var files = Directory.GetFiles(ModuleDirectory, "*.dll", SearchOption.AllDirectories);
         files.Length.ShouldBeGreaterThan(5);
+        var shipped = files.Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var file in files)
         {
-            using var stream = File.OpenRead(file);
-            using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
-            var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
-            foreach (var handle in metadata.AssemblyReferences)
+            foreach (var (name, version) in References(file).Where(r => !shipped.Contains(r.Name)))
             {
-                var reference = metadata.GetAssemblyReference(handle);
-                var name = metadata.GetString(reference.Name);
-                if (name is "System.Runtime" or "System.Private.CoreLib" or "netstandard")
+                if (name is "System.Management.Automation" or "Microsoft.PowerShell.CoreCLR.Eventing")
                 {
-                    reference.Version.Major.ShouldBeLessThanOrEqualTo(8, $"{Path.GetFileName(file)} references {name} {reference.Version}");
+                    continue; // the host's own
                 }
+
+                (name.StartsWith("System", StringComparison.Ordinal) || name.StartsWith("Microsoft.", StringComparison.Ordinal) || name is "netstandard" or "mscorlib")
+                    .ShouldBeTrue($"{Path.GetFileName(file)} needs {name} {version}, which the module does not ship");
+                version.Major.ShouldBeLessThanOrEqualTo(8, $"{Path.GetFileName(file)} references {name} {version}, newer than .NET 8");
             }
         }
+    }
+
+    [Fact]
+    public void The_cmdlet_assembly_references_only_the_framework_PowerShell_and_the_engine()
+    {
+        // A cmdlet that touched a gRPC or YamlDotNet type directly would bind it in the default
+        // context, beside whatever version the host has: everything third-party goes through Core.
+        var references = References(Path.Combine(ModuleDirectory, "CitusHa.dll")).Select(r => r.Name).ToList();
+        references.ShouldContain("CitusHa.Core");
+        references.Where(n => !(n.StartsWith("System", StringComparison.Ordinal) || n is "netstandard" or "CitusHa.Core" or "Microsoft.PowerShell.CoreCLR.Eventing"))
+            .ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Every_assembly_in_the_isolated_context_comes_from_the_Dependencies_folder()
+    {
+        fixture.Session.Invoke("Get-CitusTopology -Endpoint 127.0.0.1:1 -TimeoutSec 1 -ErrorAction SilentlyContinue").ShouldNotBeNull();
+        var isolated = AssemblyLoadContext.All.Single(c => c.Name == "CitusHa.Dependencies");
+        var dependencies = Path.Combine(ModuleDirectory, "Dependencies");
+        isolated.Assemblies.ShouldNotBeEmpty();
+        foreach (var assembly in isolated.Assemblies)
+        {
+            Path.GetDirectoryName(assembly.Location).ShouldBe(dependencies, assembly.FullName);
+        }
+    }
+
+    private static List<(string Name, Version Version)> References(string file)
+    {
+        using var stream = File.OpenRead(file);
+        using var pe = new System.Reflection.PortableExecutable.PEReader(stream);
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+        return metadata.AssemblyReferences
+            .Select(h => metadata.GetAssemblyReference(h))
+            .Select(r => (metadata.GetString(r.Name), r.Version))
+            .ToList();
     }
 
     [Fact]

@@ -21,15 +21,24 @@ internal static class ListCommand
             try
             {
                 var settings = connection.Resolve(result, result.GetValue(cluster));
-                await using var store = DcsConnection.Open(settings);
-                var clusters = await Topology.GetAsync(store, settings, new TopologyRequest(result.GetValue(group)), cancellationToken).ConfigureAwait(false);
-                await Console.Out.WriteAsync(TopologyTable.Render(clusters)).ConfigureAwait(false);
-                return 0;
+                var topology = await Topology.GetAsync(settings, new TopologyRequest(result.GetValue(group)), cancellationToken).ConfigureAwait(false);
+                await Console.Out.WriteAsync(TopologyTable.Render(topology.Clusters)).ConfigureAwait(false);
+                foreach (var missing in topology.MissingGroups)
+                {
+                    await Console.Error.WriteLineAsync($"citusha: Citus group {missing} does not exist. [{ErrorIds.GroupNotFound}]").ConfigureAwait(false);
+                }
+
+                return topology.MissingGroups.Count > 0 ? ExitCodes.For(CitusErrorKind.NotFound) : 0;
             }
             catch (CitusHaException e)
             {
                 await Console.Error.WriteLineAsync($"citusha: {e.Message} [{e.ErrorId}]").ConfigureAwait(false);
                 return ExitCodes.For(e.Kind);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await Console.Error.WriteLineAsync($"citusha: unexpected failure ({e.GetType().Name}): {e.Message} [{ErrorIds.UnexpectedError}]").ConfigureAwait(false);
+                return 1;
             }
         });
         return command;

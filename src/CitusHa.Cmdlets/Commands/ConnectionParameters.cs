@@ -10,12 +10,12 @@ namespace CitusHa.Commands;
 /// </summary>
 internal static class ConnectionParameters
 {
-    public static DcsSettings Resolve(string[]? endpoint, string? etcdNamespace, string? name, PSCredential? credential, int? timeoutSec, string? configFile, SessionState sessionState)
+    public static DcsSettings Resolve(string[]? endpoint, string? etcdNamespace, PSCredential? credential, int? timeoutSec, string? configFile, SessionState sessionState)
     {
         var explicitValues = new DcsSettingsSource(
             endpoint,
             etcdNamespace,
-            name,
+            null,
             credential is null ? null : new DcsCredentials(credential.UserName, ToPlainText(credential)),
             timeoutSec is { } t ? TimeSpan.FromSeconds(t) : null);
         var resolvedConfigFile = configFile is null ? null : sessionState.Path.GetUnresolvedProviderPathFromPSPath(configFile);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using CitusHa.Core.Errors;
 using CitusHa.Core.Operations;
 
 namespace CitusHa.Commands;
@@ -16,9 +17,10 @@ public sealed class GetCitusTopologyCommand : CitusCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
-    /// <summary>Only these Citus groups (0 is the coordinator).</summary>
+    /// <summary>Only these Citus groups (0 is the coordinator). Null (a plain Patroni member piped in) means all.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(0, int.MaxValue)]
+    [AllowNull]
+    [AllowEmptyCollection]
     public int[]? Group { get; set; }
 
     /// <summary>etcd endpoints, host:port or http(s)://host:port.</summary>
@@ -50,30 +52,33 @@ public sealed class GetCitusTopologyCommand : CitusCmdletBase
 
     protected override void ProcessRecord()
     {
-        var settings = Validate(() => ConnectionParameters.Resolve(
-            Endpoint, EtcdNamespace, Name, Credential,
+        // Bad connection settings doom every item: terminating. A bad or missing cluster name or
+        // group concerns this item only: non-terminating, the pipeline goes on.
+        var connection = RunCore(_ => Task.FromResult(ConnectionParameters.Resolve(
+            Endpoint, EtcdNamespace, Credential,
             MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeoutSec : null,
-            ConfigFile, SessionState));
-        var request = new TopologyRequest(Group);
-        WriteVerbose($"Reading the topology of {(settings.Scope is null ? "every cluster" : $"'{settings.Scope}'")} under {settings.Namespace} from etcd at {string.Join(",", settings.Endpoints)}.");
-
-        var store = DcsConnection.Open(settings);
-        try
+            ConfigFile, SessionState)));
+        if (!TryRunCore(_ => Task.FromResult((Settings: Name is null ? connection : connection.WithScope(Name), Request: new TopologyRequest(Group))), out var query))
         {
-            // A missing cluster is this item's problem only: the next name in the pipeline still runs.
-            if (!TryRunCore(ct => Topology.GetAsync(store, settings, request, ct), out var clusters) || clusters is null)
-            {
-                return;
-            }
-
-            foreach (var member in clusters.SelectMany(c => c.Members))
-            {
-                WriteObject(OutputMapper.ToOutput(member));
-            }
+            return;
         }
-        finally
+
+        var (settings, request) = query;
+        WriteVerbose($"Reading the topology of {(settings.Scope is null ? "every cluster" : $"'{settings.Scope}'")} under {settings.Namespace} from etcd at {string.Join(",", settings.Endpoints)}.");
+        if (!TryRunCore(ct => Topology.GetAsync(settings, request, ct), out var result) || result is null)
         {
-            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return;
+        }
+
+        foreach (var member in result.Clusters.SelectMany(c => c.Members))
+        {
+            WriteObject(OutputMapper.ToOutput(member));
+        }
+
+        foreach (var group in result.MissingGroups)
+        {
+            WriteError(ErrorRecords.From(new CitusHaException(CitusErrorKind.NotFound, ErrorIds.GroupNotFound,
+                $"Citus group {group} does not exist in {(settings.Scope is null ? "any cluster" : $"'{settings.Scope}'")} under {settings.Namespace}.", group)));
         }
     }
 }

@@ -5,7 +5,12 @@ public sealed class DcsCredentials
 {
     public DcsCredentials(string username, string password)
     {
-        ArgumentException.ThrowIfNullOrEmpty(username);
+        if (string.IsNullOrWhiteSpace(username))
+        {
+            throw new Errors.CitusHaException(Errors.CitusErrorKind.InvalidArgument, Errors.ErrorIds.InvalidCredential,
+                "The etcd user name is empty. Give a user name with the password (-Credential, or etcd3.username in the configuration file).");
+        }
+
         ArgumentNullException.ThrowIfNull(password);
         Username = username;
         Password = password;

@@ -32,6 +32,9 @@ public sealed record DcsSettings
 
     public TimeSpan Timeout { get; }
 
+    /// <summary>The same settings for another cluster name (validated).</summary>
+    public DcsSettings WithScope(string? scope) => new(Endpoints, Namespace, NormaliseScope(scope), Credentials, Timeout);
+
     /// <summary>Validates and normalises every part; throws <see cref="CitusHaException"/> naming the bad one.</summary>
     public static DcsSettings Create(IEnumerable<string>? endpoints, string? @namespace, string? scope, DcsCredentials? credentials, TimeSpan? timeout)
     {
@@ -43,6 +46,12 @@ public sealed record DcsSettings
         if (uris.Count == 0)
         {
             uris.Add(DefaultEndpoint);
+        }
+
+        if (uris.Select(u => u.Scheme).Distinct().Count() > 1)
+        {
+            throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.InvalidEndpoint,
+                "The etcd endpoints mix http and https; use one scheme for all of them.", string.Join(",", uris));
         }
 
         var effectiveTimeout = timeout ?? DefaultTimeout;
@@ -68,6 +77,13 @@ public sealed record DcsSettings
     internal static Uri ParseEndpoint(string text)
     {
         var candidate = text.Contains("://", StringComparison.Ordinal) ? text : "http://" + text;
+        if (text.Contains('@', StringComparison.Ordinal))
+        {
+            // Never echo it: the part before '@' is probably a password.
+            throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.InvalidEndpoint,
+                "An etcd endpoint must not contain user information (user:password@). Pass credentials with -Credential or etcd3.username/password instead.");
+        }
+
         if (!Uri.TryCreate(candidate, UriKind.Absolute, out var uri)
             || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
             || string.IsNullOrEmpty(uri.Host)

@@ -20,5 +20,8 @@ public static class ErrorIds
     public const string ConfigFileNotFound = nameof(ConfigFileNotFound);
     public const string ConfigFileInvalid = nameof(ConfigFileInvalid);
     public const string ClusterNotFound = nameof(ClusterNotFound);
+    public const string GroupNotFound = nameof(GroupNotFound);
+    public const string InvalidGroup = nameof(InvalidGroup);
+    public const string InvalidCredential = nameof(InvalidCredential);
     public const string UnexpectedError = nameof(UnexpectedError);
 }

@@ -43,7 +43,7 @@ public sealed record MemberRecord
             var root = document.RootElement;
             return new MemberRecord
             {
-                ConnUrl = String(root, "conn_url"),
+                ConnUrl = WithoutUserInfo(String(root, "conn_url")),
                 ApiUrl = String(root, "api_url"),
                 State = String(root, "state"),
                 Role = String(root, "role"),
@@ -78,7 +78,18 @@ public sealed record MemberRecord
                 .FirstOrDefault();
         }
 
-        return new MemberRecord { ConnUrl = question > 0 ? value[..question] : value, ApiUrl = api };
+        return new MemberRecord { ConnUrl = WithoutUserInfo(question > 0 ? value[..question] : value), ApiUrl = api };
+    }
+
+    /// <summary>Old records carried <c>user:password@</c> in the URL: it never leaves the parser.</summary>
+    internal static string? WithoutUserInfo(string? url)
+    {
+        if (url is null || !url.Contains('@', StringComparison.Ordinal) || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.UserInfo.Length == 0)
+        {
+            return url;
+        }
+
+        return new UriBuilder(uri) { UserName = string.Empty, Password = string.Empty }.Uri.ToString().TrimEnd('/');
     }
 
     private static string? String(JsonElement root, string name) =>

@@ -8,7 +8,18 @@ namespace CitusHa.Core.Operations;
 /// <summary>Reads who is who in a formation: one linearizable range read of etcd, no member is contacted.</summary>
 public static class Topology
 {
-    public static async Task<IReadOnlyList<ClusterTopology>> GetAsync(IDcsStore store, DcsSettings settings, TopologyRequest request, CancellationToken cancellationToken)
+    /// <summary>Opens a connection for this one read and closes it again.</summary>
+    public static async Task<TopologyResult> GetAsync(DcsSettings settings, TopologyRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var store = DcsConnection.Open(settings);
+        await using (store.ConfigureAwait(false))
+        {
+            return await GetAsync(store, settings, request, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public static async Task<TopologyResult> GetAsync(IDcsStore store, DcsSettings settings, TopologyRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(settings);
@@ -27,8 +38,10 @@ public static class Topology
                 settings.Scope);
         }
 
-        return clusters
-            .Select(c => c with { Groups = c.Groups.Where(g => request.Includes(g.Group)).ToList() })
-            .ToList();
+        var present = clusters.SelectMany(c => c.Groups).Select(g => g.Group).OfType<int>().ToHashSet();
+        var missing = request.Groups?.Where(g => !present.Contains(g)).ToList() ?? [];
+        return new TopologyResult(
+            clusters.Select(c => c with { Groups = c.Groups.Where(g => request.Includes(g.Group)).ToList() }).ToList(),
+            missing);
     }
 }

@@ -25,12 +25,22 @@ public sealed class ListCommandTests : IAsyncLifetime
             info.ArgumentList.Add(a);
         }
 
-        info.Environment.Remove("CITUSHA_ETCD_HOSTS");
-        info.Environment.Remove("CITUSHA_SCOPE");
+        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("CITUSHA_", StringComparison.Ordinal) || k.StartsWith("PATRONI_", StringComparison.Ordinal)).ToList())
+        {
+            info.Environment.Remove(name); // the runner's own settings must not leak into the test
+        }
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(TestTimeouts.Default);
+        try
+        {
+            await process.WaitForExitAsync(TestTimeouts.Default);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
         return (process.ExitCode, await stdout, await stderr);
     }
 
@@ -68,7 +78,8 @@ public sealed class ListCommandTests : IAsyncLifetime
     [Fact]
     public async Task Unreachable_etcd_exits_5_and_a_bad_endpoint_exits_2()
     {
-        var (exit, _, stderr) = await Citusha("list", "--dcs-url", $"127.0.0.1:{LoopbackPorts.Next()}", "--timeout", "3");
+        using var refusing = LoopbackPorts.Refusing();
+        var (exit, _, stderr) = await Citusha("list", "--dcs-url", refusing.Endpoint, "--timeout", "3");
         exit.ShouldBe(5, stderr);
         stderr.ShouldContain("[EtcdUnavailable]");
 

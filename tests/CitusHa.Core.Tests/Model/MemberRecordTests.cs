@@ -45,8 +45,14 @@ public sealed class MemberRecordTests
     public void The_oldest_Patroni_format_is_a_connection_url_with_the_api_in_application_name()
     {
         var record = MemberRecord.Parse("postgres://replicator:x@10.0.0.1:5432/postgres?application_name=http%3A%2F%2F10.0.0.1%3A8008%2Fpatroni");
-        record.ConnUrl.ShouldBe("postgres://replicator:x@10.0.0.1:5432/postgres");
+        record.ConnUrl.ShouldBe("postgres://10.0.0.1:5432/postgres", "the password in the URL must not travel further");
         record.ApiUrl.ShouldBe("http://10.0.0.1:8008/patroni");
+    }
+
+    [Fact]
+    public void A_password_in_a_conn_url_is_removed()
+    {
+        MemberRecord.Parse("""{"conn_url":"postgres://u:secret@h:5432/db"}""").ConnUrl.ShouldBe("postgres://h:5432/db");
     }
 
     [Theory]

@@ -23,17 +23,24 @@ public sealed class TopologyTests(EtcdFixture etcd)
 
         var settings = DcsSettings.Create([etcd.Server.Endpoint], ns, "demo", null, null);
         await using var store = DcsConnection.Open(settings);
-        var cluster = (await Topology.GetAsync(store, settings, new TopologyRequest(), ct)).ShouldHaveSingleItem();
+        var cluster = (await Topology.GetAsync(store, settings, new TopologyRequest(), ct)).Clusters.ShouldHaveSingleItem();
 
         cluster.Scope.ShouldBe("demo");
         cluster.Members.Select(m => (m.Group, m.Name, m.Role)).ShouldBe([(0, "c1", MemberRole.Leader), (1, "w1", MemberRole.Replica)]);
         cluster.Members.First().Timeline.ShouldBe(2);
 
-        var onlyWorkers = (await Topology.GetAsync(store, settings, new TopologyRequest([1]), ct)).Single();
-        onlyWorkers.Members.Select(m => m.Name).ShouldBe(["w1"]);
+        var onlyWorkers = await Topology.GetAsync(store, settings, new TopologyRequest([1, 7]), ct);
+        onlyWorkers.Clusters.Single().Members.Select(m => m.Name).ShouldBe(["w1"]);
+        onlyWorkers.MissingGroups.ShouldBe([7], "a group nobody has is reported");
 
         var all = DcsSettings.Create([etcd.Server.Endpoint], ns, null, null, null);
-        (await Topology.GetAsync(store, all, new TopologyRequest(), ct)).Select(c => c.Scope).ShouldBe(["demo", "other"]);
+        (await Topology.GetAsync(store, all, new TopologyRequest(), ct)).Clusters.Select(c => c.Scope).ShouldBe(["demo", "other"]);
+    }
+
+    [Fact]
+    public void A_negative_group_is_refused()
+    {
+        Should.Throw<CitusHaException>(() => new TopologyRequest([-1])).ErrorId.ShouldBe(ErrorIds.InvalidGroup);
     }
 
     [Fact]

@@ -51,7 +51,14 @@ public sealed class ModuleSession : IDisposable
         return session;
     }
 
-    /// <summary>Runs <paramref name="script"/> with <paramref name="arguments"/> as $args; never throws for script errors.</summary>
+    /// <summary>How long one script may run before the session stops it and the test fails.</summary>
+    public TimeSpan ScriptTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Runs <paramref name="script"/> with <paramref name="arguments"/> as $args; never throws for
+    /// script errors. A script still running after <see cref="ScriptTimeout"/> is stopped and the
+    /// call throws <see cref="TimeoutException"/>, so a hanging cmdlet fails its test instead of the run.
+    /// </summary>
     public ScriptResult Invoke(string script, params object?[] arguments)
     {
         using var ps = System.Management.Automation.PowerShell.Create(runspace);
@@ -63,10 +70,17 @@ public sealed class ModuleSession : IDisposable
 
         Host.UI.Clear();
         RuntimeException? terminating = null;
-        var output = new List<PSObject>();
+        using var outputBuffer = new PSDataCollection<PSObject>();
+        var running = ps.BeginInvoke<PSObject, PSObject>(input: null, output: outputBuffer);
+        if (!running.AsyncWaitHandle.WaitOne(ScriptTimeout))
+        {
+            ps.Stop();
+            throw new TimeoutException($"The script did not finish within {ScriptTimeout.TotalSeconds:0} s and was stopped: {script}");
+        }
+
         try
         {
-            output.AddRange(ps.Invoke());
+            ps.EndInvoke(running);
         }
         catch (RuntimeException e)
         {
@@ -74,7 +88,7 @@ public sealed class ModuleSession : IDisposable
         }
 
         return new ScriptResult(
-            output,
+            outputBuffer.ToList(),
             ps.Streams.Error.ToList(),
             ps.Streams.Verbose.ToList(),
             ps.Streams.Warning.ToList(),

@@ -33,6 +33,17 @@ public static class LoopbackPorts
         }
     }
 
+    /// <summary>
+    /// A port on which connections are refused for as long as the result lives: bound, never
+    /// listening, so no other process (a parallel test run) can take it meanwhile.
+    /// </summary>
+    public static RefusingPort Refusing()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return new RefusingPort(socket);
+    }
+
     /// <summary>Throws <see cref="SetupException"/> naming the port when something already listens on it.</summary>
     public static void EnsureFree(int port, string forWhat)
     {

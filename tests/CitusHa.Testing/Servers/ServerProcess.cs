@@ -73,7 +73,21 @@ public sealed class ServerProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         Live[process.Id] = process;
+        RecordPid(process.Id);
         return server;
+    }
+
+    /// <summary>
+    /// When the test host is killed (hang timeout) its ProcessExit handler never runs: build.sh
+    /// passes a folder in CITUSHA_TEST_PID_DIR and, when the run ends, stops every PID listed there
+    /// that still runs one of our servers.
+    /// </summary>
+    private static void RecordPid(int pid)
+    {
+        if (Environment.GetEnvironmentVariable("CITUSHA_TEST_PID_DIR") is { Length: > 0 } directory && Directory.Exists(directory))
+        {
+            File.WriteAllText(Path.Combine(directory, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), string.Empty);
+        }
     }
 
     /// <summary>The last lines the process printed, for failure messages.</summary>

@@ -12,7 +12,7 @@ namespace CitusHa.Core.Adapters.Etcd;
 /// <see cref="IDcsStore"/> on etcd v3 over gRPC. Every call carries a deadline from
 /// <see cref="DcsSettings.Timeout"/> and the caller's token; failures become <see cref="CitusHaException"/>s.
 /// </summary>
-public sealed class EtcdDcsStore : IDcsStore
+internal sealed class EtcdDcsStore : IDcsStore
 {
     private readonly EtcdConnection connection;
     private readonly DcsSettings settings;

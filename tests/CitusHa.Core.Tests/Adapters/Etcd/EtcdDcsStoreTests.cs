@@ -52,7 +52,8 @@ public sealed class EtcdDcsStoreTests(EtcdFixture etcd)
     [Fact]
     public async Task Nothing_listening_gives_EtcdUnavailable_naming_the_endpoint_without_waiting_for_the_deadline()
     {
-        var port = LoopbackPorts.Next();
+        using var refusing = LoopbackPorts.Refusing();
+        var port = refusing.Port;
         await using var store = EtcdDcsStore.Open(Settings($"127.0.0.1:{port}", TimeSpan.FromSeconds(30)));
         var error = await Should.ThrowAsync<CitusHaException>(() => store.ReadPrefixAsync("/service/", TestTimeouts.Default));
         error.Kind.ShouldBe(CitusErrorKind.Unavailable);
@@ -70,7 +71,8 @@ public sealed class EtcdDcsStoreTests(EtcdFixture etcd)
             await raw.PutAsync($"{ns}/k", "v", cancellationToken: ct);
         }
 
-        var dead = $"127.0.0.1:{LoopbackPorts.Next()}";
+        using var refusing = LoopbackPorts.Refusing();
+        var dead = refusing.Endpoint;
         await using var store = EtcdDcsStore.Open(DcsSettings.Create([dead, etcd.Server.Endpoint], null, null, null, TimeSpan.FromSeconds(5)));
         for (var i = 0; i < 5; i++)
         {
