@@ -8,6 +8,7 @@ internal static class CliApplication
     public static RootCommand Build()
     {
         var root = new RootCommand("CitusHa: highly available Citus on etcd. Patroni-compatible.");
+        root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
         return root;
     }

@@ -23,5 +23,6 @@ public static class ErrorIds
     public const string GroupNotFound = nameof(GroupNotFound);
     public const string InvalidGroup = nameof(InvalidGroup);
     public const string InvalidCredential = nameof(InvalidCredential);
+    public const string InvalidConfiguration = nameof(InvalidConfiguration);
     public const string UnexpectedError = nameof(UnexpectedError);
 }

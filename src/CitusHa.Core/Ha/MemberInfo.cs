@@ -10,7 +10,8 @@ public sealed record MemberInfo(
     long? Lsn,
     int? Timeline,
     bool NoFailover = false,
-    int FailoverPriority = 1)
+    int FailoverPriority = 1,
+    bool NoSync = false)
 {
     public bool IsRunning => State == "running";
 }

@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CitusHa.Agent.Loop;
+using CitusHa.Core.Dcs;
+using CitusHa.Core.Ha.Dcs;
+using CitusHa.Core.Model;
+
+namespace CitusHa.Agent.Api;
+
+/// <summary>Patroni's REST API paths and status codes (§6), on Kestrel.</summary>
+internal static class RestApi
+{
+    public static void Map(WebApplication app, AgentContext context, HaLoop loop, TimeProvider time)
+    {
+        var status = context.Status;
+        var switchover = new SwitchoverEndpoint(context, loop.Wake, time);
+        IResult Probe(bool ok) => Results.Json(StatusDocument.Build(status), statusCode: ok ? 200 : 503);
+
+        app.MapGet("/patroni", () => Results.Json(StatusDocument.Build(status)));
+        foreach (var path in new[] { "/", "/primary", "/master", "/read-write", "/leader" })
+        {
+            app.MapMethods(path, ["GET", "HEAD", "OPTIONS"], () => Probe(HealthChecks.IsPrimary(status, time.GetUtcNow())));
+        }
+
+        app.MapMethods("/replica", ["GET", "HEAD", "OPTIONS"], (HttpRequest r) => Probe(HealthChecks.IsReplica(status, HealthChecks.ParseLag(r.Query["lag"]))));
+        app.MapMethods("/read-only", ["GET", "HEAD", "OPTIONS"], (HttpRequest r) =>
+            Probe(HealthChecks.IsPrimary(status, time.GetUtcNow()) || HealthChecks.IsReplica(status, HealthChecks.ParseLag(r.Query["lag"]))));
+        app.MapMethods("/health", ["GET", "HEAD", "OPTIONS"], () => Probe(HealthChecks.IsRunning(status)));
+        app.MapMethods("/liveness", ["GET", "HEAD", "OPTIONS"], () => Results.StatusCode(HealthChecks.IsLive(status, time.GetUtcNow()) ? 200 : 503));
+        app.MapMethods("/readiness", ["GET", "HEAD", "OPTIONS"], () => Results.StatusCode(HealthChecks.IsReady(status, time.GetUtcNow()) ? 200 : 503));
+
+        app.MapGet("/cluster", async (CancellationToken ct) => Results.Json(await ClusterAsync(context, ct).ConfigureAwait(false)));
+        app.MapGet("/history", async (CancellationToken ct) =>
+        {
+            var value = await ReadKeyAsync(context, DcsPaths.History, ct).ConfigureAwait(false);
+            return Results.Text(value ?? "[]", "application/json");
+        });
+        app.MapGet("/config", async (CancellationToken ct) =>
+        {
+            var value = await ReadKeyAsync(context, DcsPaths.Config, ct).ConfigureAwait(false);
+            return value is null ? Results.Text("Config is empty", statusCode: 502) : Results.Text(value, "application/json");
+        });
+        app.MapGet("/metrics", () => Results.Text(Metrics(status, time), "text/plain; version=0.0.4"));
+
+        // Typed as Func so the result is written (a bare HttpContext lambda would bind as a RequestDelegate).
+        Func<HttpContext, Task<IResult>> postSwitchover = http => Guarded(http, context, () => switchover.HandleAsync(http, failover: false));
+        Func<HttpContext, Task<IResult>> postFailover = http => Guarded(http, context, () => switchover.HandleAsync(http, failover: true));
+        Func<HttpContext, Task<IResult>> patchConfig = http => Guarded(http, context, () => PatchConfigAsync(http, context, loop));
+        app.MapPost("/switchover", postSwitchover);
+        app.MapPost("/failover", postFailover);
+        app.MapMethods("/config", ["PATCH"], patchConfig);
+    }
+
+    private static async Task<IResult> Guarded(HttpContext http, AgentContext context, Func<Task<IResult>> handler) =>
+        BasicAuthentication.Check(http, context.Settings.RestApiCredentials) ?? await handler().ConfigureAwait(false);
+
+    private static string Prefix(AgentContext context) =>
+        DcsPaths.GroupPrefix(context.Settings.Dcs.Namespace, context.Settings.Dcs.Scope!, context.Settings.Group);
+
+    private static async Task<string?> ReadKeyAsync(AgentContext context, string key, CancellationToken ct)
+    {
+        var snapshot = await context.Store.ReadPrefixAsync(context.Key(key), ct).ConfigureAwait(false);
+        return snapshot.Items.FirstOrDefault(i => i.Key == context.Key(key))?.Value;
+    }
+
+    /// <summary><c>PATCH /config</c>: merge (null deletes a key) with compare-and-swap; 409 when someone else wrote meanwhile.</summary>
+    private static async Task<IResult> PatchConfigAsync(HttpContext http, AgentContext context, HaLoop loop)
+    {
+        var ct = http.RequestAborted;
+        JsonObject patch;
+        try
+        {
+            patch = await JsonSerializer.DeserializeAsync<JsonObject>(http.Request.Body, cancellationToken: ct).ConfigureAwait(false)
+                ?? throw new JsonException("the body is empty");
+        }
+        catch (JsonException e)
+        {
+            return Results.Text($"Invalid JSON: {e.Message}", statusCode: 400);
+        }
+
+        var key = context.Key(DcsPaths.Config);
+        var snapshot = await context.Store.ReadPrefixAsync(key, ct).ConfigureAwait(false);
+        var current = snapshot.Items.FirstOrDefault(i => i.Key == key);
+        if (current is null)
+        {
+            return Results.Text("Config is empty", statusCode: 503);
+        }
+
+        var merged = JsonNode.Parse(current.Value) as JsonObject ?? [];
+        Merge(merged, patch);
+        var written = await context.Store.PutIfModRevisionAsync(key, merged.ToJsonString(), current.ModRevision, 0, ct).ConfigureAwait(false);
+        if (!written.Succeeded)
+        {
+            return Results.Text("Config modification aborted due to concurrent changes", statusCode: 409);
+        }
+
+        loop.Wake("config changed");
+        return Results.Text(merged.ToJsonString(), "application/json");
+    }
+
+    private static void Merge(JsonObject target, JsonObject patch)
+    {
+        foreach (var (name, value) in patch.ToList())
+        {
+            if (value is null)
+            {
+                target.Remove(name);
+            }
+            else if (value is JsonObject child && target[name] is JsonObject existing)
+            {
+                Merge(existing, child);
+            }
+            else
+            {
+                target[name] = value.DeepClone();
+            }
+        }
+    }
+
+    /// <summary><c>GET /cluster</c>: a fresh read of this group, members sorted by name, as Patroni returns it.</summary>
+    private static async Task<JsonObject> ClusterAsync(AgentContext context, CancellationToken ct)
+    {
+        var prefix = Prefix(context);
+        var snapshot = await context.Store.ReadPrefixAsync(prefix, ct).ConfigureAwait(false);
+        var clusters = TopologyBuilder.Build(context.Settings.Dcs.Namespace, snapshot.Items);
+        var (dcs, _) = GroupKeys.Decode(prefix, snapshot.Items, context.Settings.Ha);
+        var members = new JsonArray();
+        foreach (var m in clusters.SelectMany(c => c.Members).Where(m => m.Group == context.Settings.Group))
+        {
+            var entry = new JsonObject
+            {
+                ["name"] = m.Name,
+                ["role"] = m.Role switch
+                {
+                    MemberRole.Leader => "leader",
+                    MemberRole.StandbyLeader => "standby_leader",
+                    MemberRole.SyncStandby => "sync_standby",
+                    MemberRole.QuorumStandby => "quorum_standby",
+                    _ => "replica",
+                },
+                ["state"] = m.State,
+                ["api_url"] = m.ApiUrl,
+                ["host"] = m.Host,
+                ["port"] = m.Port,
+                ["timeline"] = m.Timeline,
+            };
+            if (m.Role is not (MemberRole.Leader or MemberRole.StandbyLeader))
+            {
+                entry["lag"] = m.LagBytes is { } lag ? JsonValue.Create(lag) : JsonValue.Create("unknown");
+            }
+
+            members.Add(entry);
+        }
+
+        var result = new JsonObject { ["members"] = members, ["scope"] = context.Settings.Dcs.Scope };
+        if (dcs.Paused)
+        {
+            result["pause"] = true;
+        }
+
+        if (dcs.Failover is { ScheduledAt: { } at } f)
+        {
+            result["scheduled_switchover"] = new JsonObject { ["at"] = at.ToString("O", CultureInfo.InvariantCulture), ["from"] = f.Leader, ["to"] = f.Candidate };
+        }
+
+        return result;
+    }
+
+    private static string Metrics(AgentStatus status, TimeProvider time)
+    {
+        var s = status.Last;
+        var scope = status.Settings.Dcs.Scope;
+        var name = status.Settings.Name;
+        var labels = $"scope=\"{scope}\",name=\"{name}\",group=\"{status.Settings.Group.ToString(CultureInfo.InvariantCulture)}\"";
+        var text = new StringBuilder();
+        void Metric(string metric, string help, double value)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"# HELP {metric} {help}\n# TYPE {metric} gauge\n{metric}{{{labels}}} {value.ToString(CultureInfo.InvariantCulture)}\n");
+        }
+
+        var now = time.GetUtcNow();
+        Metric("patroni_primary", "Value is 1 if this node is the leader, 0 otherwise.", HealthChecks.IsPrimary(status, now) ? 1 : 0);
+        Metric("patroni_replica", "Value is 1 if this node is a replica, 0 otherwise.", s?.Postgres.InRecovery == true ? 1 : 0);
+        Metric("patroni_postgres_running", "Value is 1 if PostgreSQL is running, 0 otherwise.", s?.Postgres.AcceptingConnections == true ? 1 : 0);
+        Metric("patroni_xlog_location", "Current WAL position (primary) or received/replayed maximum (replica).", s?.Postgres.Lsn ?? 0);
+        Metric("patroni_postgres_timeline", "PostgreSQL timeline of this node.", s?.Postgres.Timeline ?? 0);
+        Metric("patroni_cluster_unlocked", "Value is 1 if the group has no leader.", s?.View.Dcs is { Leader: null } ? 1 : 0);
+        Metric("patroni_is_paused", "Value is 1 if the group is in maintenance mode.", s?.View.Dcs is { Paused: true } ? 1 : 0);
+        Metric("citusha_lease_remaining_seconds", "Seconds until this agent's etcd lease would expire without renewal.", s?.View.LeaseRemaining?.TotalSeconds ?? 0);
+        Metric("citusha_last_cycle_age_seconds", "Seconds since the HA loop last completed a cycle.", s is null ? -1 : (now - s.At).TotalSeconds);
+        return text.ToString();
+    }
+}

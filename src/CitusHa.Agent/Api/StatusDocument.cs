@@ -1,0 +1,99 @@
+using System.Text.Json.Nodes;
+using CitusHa.Agent.Loop;
+
+namespace CitusHa.Agent.Api;
+
+/// <summary>Patroni's <c>GET /patroni</c> document: what peers read during a race and tools show.</summary>
+internal static class StatusDocument
+{
+    public static JsonObject Build(AgentStatus status)
+    {
+        var settings = status.Settings;
+        var snapshot = status.Last;
+        var document = new JsonObject();
+        if (snapshot is null)
+        {
+            document["state"] = "starting";
+            document["role"] = "uninitialized";
+        }
+        else
+        {
+            var pg = snapshot.Postgres;
+            document["state"] = snapshot.MemberState;
+            if (pg.PostmasterStartTime is { } started)
+            {
+                document["postmaster_start_time"] = started.ToString("yyyy-MM-dd HH:mm:ss.ffffffzzz", System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            document["role"] = !pg.HasData ? "uninitialized" : pg.InRecovery == false ? "primary" : "replica";
+            document["server_version"] = 150000;
+            if (pg.AcceptingConnections)
+            {
+                document["xlog"] = pg.InRecovery == false
+                    ? new JsonObject { ["location"] = pg.Lsn }
+                    : new JsonObject { ["received_location"] = pg.ReceiveLsn, ["replayed_location"] = pg.ReplayLsn, ["paused"] = false };
+            }
+
+            if (pg.Timeline is { } timeline)
+            {
+                document["timeline"] = timeline;
+            }
+
+            if (pg.InRecovery == true)
+            {
+                document["replication_state"] = pg.UpstreamHost is null ? "in archive recovery" : "streaming";
+            }
+
+            if (pg.SystemIdentifier is { } sysid)
+            {
+                document["database_system_identifier"] = sysid;
+            }
+
+            if (snapshot.View.Dcs is { } dcs)
+            {
+                if (dcs.Leader is null)
+                {
+                    document["cluster_unlocked"] = true;
+                }
+
+                if (dcs.Paused)
+                {
+                    document["pause"] = true;
+                }
+
+                if (dcs.Sync is { } sync && sync.Standbys.Contains(settings.Name, StringComparer.OrdinalIgnoreCase))
+                {
+                    document[snapshot.View.Settings.SynchronousMode == Core.Ha.SynchronousMode.Quorum ? "quorum_standby" : "sync_standby"] = true;
+                }
+
+                document["dcs_last_seen"] = snapshot.At.ToUnixTimeSeconds();
+            }
+
+            document["citusha"] = new JsonObject { ["decision"] = snapshot.Decision.Reason };
+        }
+
+        var tags = new JsonObject();
+        if (settings.NoFailover)
+        {
+            tags["nofailover"] = true;
+        }
+
+        if (settings.FailoverPriority != 1)
+        {
+            tags["failover_priority"] = settings.FailoverPriority;
+        }
+
+        if (settings.NoLoadBalance)
+        {
+            tags["noloadbalance"] = true;
+        }
+
+        if (tags.Count > 0)
+        {
+            document["tags"] = tags;
+        }
+
+        document["patroni"] = new JsonObject { ["version"] = MemberRecordWriter.Version, ["scope"] = settings.Dcs.Scope, ["name"] = settings.Name };
+        return document;
+    }
+}

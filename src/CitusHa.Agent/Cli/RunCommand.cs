@@ -1,0 +1,91 @@
+using System.CommandLine;
+using CitusHa.Agent.Api;
+using CitusHa.Agent.Loop;
+using CitusHa.Core.Adapters.Postgres;
+using CitusHa.Core.Configuration;
+using CitusHa.Core.Errors;
+using CitusHa.Core.Operations;
+using CitusHa.Core.Postgres;
+
+namespace CitusHa.Agent.Cli;
+
+/// <summary><c>citusha run -c citusha.yml</c>: the agent itself — HA loop and REST API in one process.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config-file", "-c") { Description = "The agent's YAML configuration (Patroni's layout). Environment variables CITUSHA_*/PATRONI_* override it." };
+        var command = new Command("run", "Run the agent: keep this member's PostgreSQL highly available.");
+        command.Options.Add(config);
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            AgentSettings settings;
+            try
+            {
+                settings = AgentSettingsLoader.Load(result.GetValue(config), Environment.GetEnvironmentVariable);
+            }
+            catch (CitusHaException e)
+            {
+                await Console.Error.WriteLineAsync($"citusha: {e.Message} [{e.ErrorId}]").ConfigureAwait(false);
+                return ExitCodes.For(e.Kind);
+            }
+
+            var app = Build(settings);
+            await using (app.ConfigureAwait(false))
+            {
+                await app.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static WebApplication Build(AgentSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        builder.WebHost.UseUrls($"http://{settings.RestApiListen}");
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
+
+        var time = TimeProvider.System;
+        var store = DcsConnection.Open(settings.Dcs);
+        var postgres = new PostgresInstance(new PostgresOptions
+        {
+            BinDirectory = settings.Postgres.BinDirectory,
+            DataDirectory = settings.Postgres.DataDirectory,
+            StateDirectory = settings.StateDirectory,
+            MemberName = settings.Name,
+            ListenAddress = settings.Postgres.ListenAddress,
+            Port = settings.Postgres.Port,
+            SuperuserName = settings.Postgres.SuperuserName,
+            SuperuserPassword = settings.Postgres.SuperuserPassword,
+            ReplicationUserName = settings.Postgres.ReplicationUserName,
+            ReplicationPassword = settings.Postgres.ReplicationPassword,
+            Parameters = settings.Postgres.Parameters,
+            RunAsUser = settings.RunAsUser,
+        }, time);
+        var status = new AgentStatus(settings, time);
+        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton<IPostgresControl>(postgres);
+        builder.Services.AddSingleton(status);
+        builder.Services.AddSingleton(sp => new AgentContext(settings, store, postgres, new LeaseKeeper(store, time), status, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Agent")));
+        builder.Services.AddSingleton(_ => new PeerClient(new HttpClient { Timeout = TimeSpan.FromSeconds(5) }));
+        builder.Services.AddSingleton<HaLoop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HaLoop>());
+
+        var app = builder.Build();
+        RestApi.Map(app, app.Services.GetRequiredService<AgentContext>(), app.Services.GetRequiredService<HaLoop>(), time);
+        return app;
+    }
+}

@@ -1,0 +1,273 @@
+using CitusHa.Core.Errors;
+using CitusHa.Core.Ha;
+using CitusHa.Core.Postgres;
+
+namespace CitusHa.Agent.Loop;
+
+/// <summary>
+/// Carries out one <see cref="Decision"/>; chooses nothing. Anything that takes time (initdb, base
+/// backup, rewind, hand-over) runs as a tracked background operation so the loop keeps renewing the
+/// lease and the next cycles see it. A failure is logged and observed next cycle, never thrown.
+/// </summary>
+internal sealed class ActionExecutor(AgentContext context, SyncReplication sync, Action wake) : IAsyncDisposable
+{
+    private readonly object gate = new();
+    private (RunningOperation Operation, Task Task, CancellationTokenSource Cancel)? running;
+
+    public RunningOperation? Current
+    {
+        get
+        {
+            lock (gate)
+            {
+                return running?.Operation;
+            }
+        }
+    }
+
+    public async Task ExecuteAsync(Decision decision, GroupView view, CancellationToken cancellationToken)
+    {
+        try
+        {
+            switch (decision)
+            {
+                case NoAction:
+                    return;
+                case DemoteFenced:
+                    await CancelOperationAsync().ConfigureAwait(false);
+                    await context.Postgres.StopAsync(StopMode.Immediate, cancellationToken).ConfigureAwait(false);
+                    return;
+                case InitializeCluster:
+                    await InitializeAsync(view, cancellationToken).ConfigureAwait(false);
+                    return;
+                case CloneFromMember clone:
+                    var source = context.SourceFor(clone.Source, view.Dcs!) ?? throw new InvalidOperationException($"{clone.Source} publishes no conn_url.");
+                    Start(OperationKind.BaseBackup, "creating replica", async ct =>
+                    {
+                        await context.Postgres.BaseBackupAsync(source, ct).ConfigureAwait(false);
+                        await context.Postgres.StartAsync(source, ct).ConfigureAwait(false);
+                    }, view);
+                    return;
+                case AcquireLeaderKey:
+                    var won = await context.Store.CreateAsync(context.Key("leader"), context.MyName, context.Lease.Current!.Id, cancellationToken).ConfigureAwait(false);
+                    if (won.Succeeded)
+                    {
+                        await ClearFailoverAsync(view, cancellationToken).ConfigureAwait(false);
+                        if (view.Postgres.IsRunningReplica)
+                        {
+                            await PromoteAsync(view, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    return;
+                case Promote:
+                    await PromoteAsync(view, cancellationToken).ConfigureAwait(false);
+                    return;
+                case StartAsPrimary:
+                    Start(OperationKind.Restart, null, ct => context.Postgres.StartAsync(null, ct), view);
+                    return;
+                case FollowLeader follow:
+                    await FollowAsync(follow.Leader, view, cancellationToken).ConfigureAwait(false);
+                    return;
+                case HandOver handOver:
+                    Start(OperationKind.Demote, null, ct => HandOverAsync(handOver.Candidate, view, ct), view);
+                    return;
+                case ClearFailoverRequest:
+                    await ClearFailoverAsync(view, cancellationToken).ConfigureAwait(false);
+                    return;
+                case ReattachLeaderKey:
+                    await context.Store.PutIfValueOrAbsentAsync(context.Key("leader"), context.MyName, context.MyName, context.Lease.Current!.Id, cancellationToken).ConfigureAwait(false);
+                    return;
+                case AdoptInitialize adopt:
+                    await context.Store.PutIfModRevisionAsync(context.Key("initialize"), adopt.SystemIdentifier, 0, 0, cancellationToken).ConfigureAwait(false);
+                    return;
+                case Halt halt:
+                    LoopLog.Halted(context.Logger, context.MyName, halt.Reason);
+                    return;
+                default:
+                    throw new InvalidOperationException($"No executor for {decision.GetType().Name}.");
+            }
+        }
+        catch (Exception e) when (e is CitusHaException or InvalidOperationException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            LoopLog.ActionFailed(context.Logger, context.MyName, decision.GetType().Name, e.Message, e);
+        }
+    }
+
+    private async Task InitializeAsync(GroupView view, CancellationToken cancellationToken)
+    {
+        var claimed = await context.Store.CreateAsync(context.Key("initialize"), string.Empty, 0, cancellationToken).ConfigureAwait(false);
+        if (!claimed.Succeeded)
+        {
+            return; // another member won the bootstrap race
+        }
+
+        Start(OperationKind.Bootstrap, "initializing new cluster", async ct =>
+        {
+            try
+            {
+                await context.Postgres.InitializeAsync(ct).ConfigureAwait(false);
+                await context.Postgres.StartAsync(null, ct).ConfigureAwait(false);
+                if (context.Postgres is Core.Adapters.Postgres.PostgresInstance instance)
+                {
+                    await instance.EnsureReplicationRoleAsync(ct).ConfigureAwait(false);
+                }
+
+                var took = await context.Store.CreateAsync(context.Key("leader"), context.MyName, context.Lease.Current!.Id, ct).ConfigureAwait(false);
+                if (!took.Succeeded)
+                {
+                    throw new InvalidOperationException("The leader key was taken during bootstrap.");
+                }
+
+                var observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
+                await context.Store.PutAsync(context.Key("initialize"), observed.SystemIdentifier ?? string.Empty, 0, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Patroni's cancel_initialization: give the race back and leave no half-made cluster.
+                await context.Postgres.StopAsync(StopMode.Immediate, CancellationToken.None).ConfigureAwait(false);
+                await context.Postgres.WipeAsync(CancellationToken.None).ConfigureAwait(false);
+                await context.Store.DeleteIfValueAsync(context.Key("initialize"), string.Empty, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }, view);
+    }
+
+    private async Task PromoteAsync(GroupView view, CancellationToken cancellationToken)
+    {
+        await sync.BeforePromoteAsync(view, cancellationToken).ConfigureAwait(false);
+        await context.Postgres.PromoteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FollowAsync(string leader, GroupView view, CancellationToken cancellationToken)
+    {
+        var source = context.SourceFor(leader, view.Dcs!) ?? throw new InvalidOperationException($"The leader {leader} publishes no conn_url yet.");
+        if (view.Postgres.IsRunningReplica)
+        {
+            await context.Postgres.FollowAsync(source, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        Start(OperationKind.Rewind, null, async ct =>
+        {
+            var observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
+            if (observed.PostmasterAlive)
+            {
+                await context.Postgres.StopAsync(StopMode.Fast, ct).ConfigureAwait(false);
+            }
+
+            // A data directory that was a primary, or is behind the leader's timeline, may have
+            // diverged: pg_rewind finds out (and says "no rewind required" when it has not).
+            var leaderTimeline = view.Dcs!.Member(leader)?.Timeline;
+            if (observed.ControlState is "in production" or "shut down" || (leaderTimeline is { } tl && observed.Timeline < tl))
+            {
+                var (rewound, detail) = await context.Postgres.RewindAsync(source, ct).ConfigureAwait(false);
+                if (!rewound)
+                {
+                    LoopLog.ActionFailed(context.Logger, context.MyName, "pg_rewind", detail + "; taking a fresh base backup instead", new InvalidOperationException(detail));
+                    context.Status.OperationState = "creating replica";
+                    await context.Postgres.WipeAsync(ct).ConfigureAwait(false);
+                    await context.Postgres.BaseBackupAsync(source, ct).ConfigureAwait(false);
+                }
+            }
+
+            await context.Postgres.StartAsync(source, ct).ConfigureAwait(false);
+        }, view);
+    }
+
+    /// <summary>
+    /// Graceful switchover from the leader: checkpoint (so the stop is short), fast stop (WAL senders
+    /// ship everything up to the shutdown checkpoint), publish that position, release the key.
+    /// </summary>
+    private async Task HandOverAsync(string? candidate, GroupView view, CancellationToken cancellationToken)
+    {
+        await context.Postgres.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        await context.Postgres.StopAsync(StopMode.Fast, cancellationToken).ConfigureAwait(false);
+        var stopped = await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
+        if (stopped.Lsn is { } checkpoint)
+        {
+            await context.Store.PutAsync(context.Key("status"), $"{{\"optime\":{checkpoint}}}", 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (candidate is null && view.Dcs?.Failover is null)
+        {
+            // A hand-over without a request (primary_start_timeout): record who leaves so the race skips us.
+            await context.Store.PutAsync(context.Key("failover"), $"{{\"leader\":\"{context.MyName}\"}}", 0, cancellationToken).ConfigureAwait(false);
+        }
+
+        await context.Store.DeleteIfValueAsync(context.Key("leader"), context.MyName, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ClearFailoverAsync(GroupView view, CancellationToken cancellationToken)
+    {
+        if (view.Dcs?.Failover is { } request)
+        {
+            await context.Store.DeleteIfModRevisionAsync(context.Key("failover"), request.ModRevision, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void Start(OperationKind kind, string? state, Func<CancellationToken, Task> work, GroupView view)
+    {
+        lock (gate)
+        {
+            if (running is not null)
+            {
+                return;
+            }
+
+            var cancel = new CancellationTokenSource();
+            var operation = new RunningOperation(kind, view.Now);
+            context.Status.OperationState = state;
+            LoopLog.OperationStarted(context.Logger, context.MyName, kind.ToString());
+            var task = Task.Run(async () =>
+            {
+                try
+                {
+                    await work(cancel.Token).ConfigureAwait(false);
+                    LoopLog.OperationFinished(context.Logger, context.MyName, kind.ToString());
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
+                {
+                    LoopLog.ActionFailed(context.Logger, context.MyName, kind.ToString(), e.Message, e);
+                }
+                finally
+                {
+                    lock (gate)
+                    {
+                        running = null;
+                    }
+
+                    context.Status.OperationState = null;
+                    cancel.Dispose();
+                    wake();
+                }
+            });
+            running = (operation, task, cancel);
+        }
+    }
+
+    private async Task CancelOperationAsync()
+    {
+        (RunningOperation, Task Task, CancellationTokenSource Cancel)? current;
+        lock (gate)
+        {
+            current = running;
+        }
+
+        if (current is { } op)
+        {
+            try
+            {
+                await op.Cancel.CancelAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // It just finished.
+            }
+
+            await op.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await CancelOperationAsync().ConfigureAwait(false);
+}

@@ -1,0 +1,38 @@
+using CitusHa.Core.Configuration;
+using CitusHa.Core.Dcs;
+using CitusHa.Core.Ha;
+using CitusHa.Core.Postgres;
+
+namespace CitusHa.Agent.Loop;
+
+/// <summary>The adapters and identity the executor and upkeep share.</summary>
+internal sealed class AgentContext(AgentSettings settings, IDcsStore store, IPostgresControl postgres, LeaseKeeper lease, AgentStatus status, ILogger logger)
+{
+    public AgentSettings Settings { get; } = settings;
+
+    public IDcsStore Store { get; } = store;
+
+    public IPostgresControl Postgres { get; } = postgres;
+
+    public LeaseKeeper Lease { get; } = lease;
+
+    public AgentStatus Status { get; } = status;
+
+    public ILogger Logger { get; } = logger;
+
+    public string Key(string name) => DcsPaths.GroupKey(Settings.Dcs.Namespace, Settings.Dcs.Scope!, Settings.Group, name);
+
+    public string MyName => Settings.Name;
+
+    /// <summary>How this member replicates from <paramref name="member"/>: its conn_url's host and port, my slot.</summary>
+    public ReplicationSource? SourceFor(string member, DcsView dcs)
+    {
+        var info = dcs.Member(member);
+        if (info?.ConnUrl is null || !Uri.TryCreate(info.ConnUrl, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        return new ReplicationSource(uri.Host, uri.Port > 0 ? uri.Port : 5432, PostgresOptions.SlotNameFor(MyName));
+    }
+}

@@ -1,0 +1,23 @@
+using CitusHa.Core.Configuration;
+
+namespace CitusHa.Agent.Loop;
+
+/// <summary>The agent's shared state between the HA loop (single writer) and the REST API (readers).</summary>
+internal sealed class AgentStatus(AgentSettings settings, TimeProvider time)
+{
+    private CycleSnapshot? last;
+
+    public AgentSettings Settings { get; } = settings;
+
+    public DateTimeOffset StartedAt { get; } = time.GetUtcNow();
+
+    public CycleSnapshot? Last => Volatile.Read(ref last);
+
+    /// <summary>When the loop last finished a cycle (liveness).</summary>
+    public DateTimeOffset? LastCycleAt => Last?.At;
+
+    /// <summary>The state a long operation put us in ("creating replica", "initializing new cluster"), if any.</summary>
+    public string? OperationState { get; set; }
+
+    public void Publish(CycleSnapshot snapshot) => Volatile.Write(ref last, snapshot);
+}

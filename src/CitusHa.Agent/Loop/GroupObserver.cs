@@ -1,0 +1,114 @@
+using CitusHa.Core.Configuration;
+using CitusHa.Core.Dcs;
+using CitusHa.Core.Errors;
+using CitusHa.Core.Ha;
+using CitusHa.Core.Ha.Dcs;
+using CitusHa.Core.Postgres;
+
+namespace CitusHa.Agent.Loop;
+
+/// <summary>
+/// Builds one <see cref="GroupView"/>: lease keepalive, one range read of the group, the local
+/// PostgreSQL, and, only when the group has no leader, the peers' positions. Failures become parts of
+/// the view (no DCS view, unknown peers), never exceptions that stop the loop.
+/// </summary>
+internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, LeaseKeeper lease, IPostgresControl postgres, PeerClient peers, TimeProvider time)
+{
+    public string GroupPrefix { get; } = DcsPaths.GroupPrefix(settings.Dcs.Namespace, settings.Dcs.Scope!, settings.Group);
+
+    /// <summary>The revision of the last successful read (watches start after it).</summary>
+    public long Revision { get; private set; }
+
+    public async Task<(GroupView View, PostgresObservation Postgres)> ObserveAsync(HaSettings current, RunningOperation? operation, CancellationToken cancellationToken)
+    {
+        DcsView? dcs = null;
+        var effective = current;
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(current.RetryTimeout);
+            await lease.RefreshAsync(current.Ttl, deadline.Token).ConfigureAwait(false);
+            var snapshot = await store.ReadPrefixAsync(GroupPrefix, deadline.Token).ConfigureAwait(false);
+            Revision = snapshot.Revision;
+            (dcs, effective) = GroupKeys.Decode(GroupPrefix, snapshot.Items, settings.Ha);
+        }
+        catch (Exception e) when (e is CitusHaException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            dcs = null; // etcd unreachable or too slow this cycle: the rules decide what that means
+        }
+
+        PostgresObservation pg;
+        try
+        {
+            pg = await postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CitusHaException)
+        {
+            pg = new PostgresObservation();
+        }
+
+        var local = ToLocal(pg, dcs);
+        IReadOnlyDictionary<string, PeerStatus?> peerStatus = new Dictionary<string, PeerStatus?>();
+        if (dcs is { Leader: null } && operation is null)
+        {
+            var others = dcs.Members.Where(m => m.Name != settings.Name).ToList();
+            var probe = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(2).Ticks, effective.RetryTimeout.Ticks));
+            peerStatus = await peers.AskAsync(others, probe, cancellationToken).ConfigureAwait(false);
+        }
+
+        var view = new GroupView
+        {
+            Now = time.GetUtcNow(),
+            Me = settings.Identity,
+            Dcs = dcs,
+            Lease = lease.Current,
+            Postgres = local,
+            Peers = peerStatus,
+            Operation = operation,
+            Settings = effective,
+        };
+        return (view, pg);
+    }
+
+    private static LocalPostgres ToLocal(PostgresObservation pg, DcsView? dcs)
+    {
+        var state = pg switch
+        {
+            { AcceptingConnections: true } => PostgresRunState.Running,
+            { PostmasterAlive: true } => PostgresRunState.Starting,
+            { ExitedUnexpectedlyAt: not null } => PostgresRunState.Crashed,
+            _ => PostgresRunState.Stopped,
+        };
+        return new LocalPostgres
+        {
+            HasData = pg.HasData,
+            SystemIdentifier = pg.SystemIdentifier,
+            RunState = state,
+            InRecovery = state == PostgresRunState.Running ? pg.InRecovery : null,
+            Timeline = pg.Timeline,
+            Lsn = pg.Lsn,
+            Upstream = UpstreamName(pg, dcs),
+            CrashedAt = pg.ExitedUnexpectedlyAt,
+        };
+    }
+
+    /// <summary>Which member the WAL receiver streams from, by matching host:port against members' conn_url.</summary>
+    private static string? UpstreamName(PostgresObservation pg, DcsView? dcs)
+    {
+        if (pg.UpstreamHost is null || dcs is null)
+        {
+            return null;
+        }
+
+        foreach (var member in dcs.Members)
+        {
+            if (member.ConnUrl is not null && Uri.TryCreate(member.ConnUrl, UriKind.Absolute, out var uri)
+                && string.Equals(uri.Host, pg.UpstreamHost, StringComparison.OrdinalIgnoreCase) && (uri.Port > 0 ? uri.Port : 5432) == pg.UpstreamPort)
+            {
+                return member.Name;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Threading.Channels;
+using CitusHa.Core.Dcs;
+using CitusHa.Core.Errors;
+using CitusHa.Core.Ha;
+using CitusHa.Core.Postgres;
+
+namespace CitusHa.Agent.Loop;
+
+/// <summary>
+/// The agent's one loop: observe → decide → act, woken by etcd watch events on the group, the
+/// postmaster's exit, REST actions, finished operations, and a loop_wait timer as backup. One reader,
+/// so cycles never overlap.
+/// </summary>
+internal sealed class HaLoop : BackgroundService
+{
+    private readonly Channel<string> wakeups = Channel.CreateBounded<string>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly AgentContext context;
+    private readonly GroupObserver observer;
+    private readonly MemberRecordWriter member;
+    private readonly LeaderUpkeep upkeep;
+    private readonly ActionExecutor executor;
+    private readonly TimeProvider time;
+    private string? lastReason;
+    private HaSettings current;
+
+    public HaLoop(AgentContext context, PeerClient peers, TimeProvider time)
+    {
+        this.context = context;
+        this.time = time;
+        current = context.Settings.Ha;
+        observer = new GroupObserver(context.Settings, context.Store, context.Lease, context.Postgres, peers, time);
+        member = new MemberRecordWriter(context.Settings, context.Store);
+        var sync = new SyncReplication(context);
+        upkeep = new LeaderUpkeep(context, sync);
+        executor = new ActionExecutor(context, sync, () => Wake("operation finished"));
+    }
+
+    /// <summary>Runs a cycle soon (REST actions, events). Coalesces: at most one pending wake-up.</summary>
+    public void Wake(string reason) => wakeups.Writer.TryWrite(reason);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var watch = WatchGroupAsync(watching.Token);
+        var postmaster = WatchPostmasterAsync(watching.Token);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await RunCycleAsync(stoppingToken).ConfigureAwait(false);
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                timer.CancelAfter(current.LoopWait);
+                try
+                {
+                    await wakeups.Reader.ReadAsync(timer.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // loop_wait passed without an event: the backup timer.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await watching.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(watch, postmaster).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunCycleAsync(CancellationToken cancellationToken)
+    {
+        var (view, pg) = await observer.ObserveAsync(current, executor.Current, cancellationToken).ConfigureAwait(false);
+        current = view.Settings;
+        var decision = Decider.Decide(view);
+        if (decision.Reason != lastReason)
+        {
+            LoopLog.Decision(context.Logger, context.MyName, decision.Reason);
+            lastReason = decision.Reason;
+        }
+
+        await executor.ExecuteAsync(decision, view, cancellationToken).ConfigureAwait(false);
+
+        if (view.Dcs is not null && context.Lease.Current is { } lease)
+        {
+            try
+            {
+                var after = decision is NoAction ? pg : await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
+                await member.PublishAsync(member.Build(view, after, context.Status.OperationState), lease.Id, cancellationToken).ConfigureAwait(false);
+                if (decision is NoAction && view.HoldsLeaderKey && pg.AcceptingConnections && pg.InRecovery == false)
+                {
+                    await upkeep.RunAsync(view, pg, cancellationToken).ConfigureAwait(false);
+                }
+                else if (!view.HoldsLeaderKey)
+                {
+                    upkeep.Reset();
+                }
+            }
+            catch (Exception e) when (e is CitusHaException or InvalidOperationException or IOException && !cancellationToken.IsCancellationRequested)
+            {
+                member.Invalidate();
+                LoopLog.UpkeepFailed(context.Logger, context.MyName, e.Message, e);
+            }
+        }
+
+        context.Status.Publish(new CycleSnapshot(view, pg, decision, time.GetUtcNow(), MemberRecordWriter.StateOf(pg, context.Status.OperationState)));
+    }
+
+    /// <summary>Wakes the loop on any change in the group's keys (leader deleted, failover written, config changed).</summary>
+    private async Task WatchGroupAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var change in context.Store.WatchPrefixAsync(observer.GroupPrefix, observer.Revision, cancellationToken).ConfigureAwait(false))
+                {
+                    if (!change.Key.EndsWith($"/members/{context.MyName}", StringComparison.Ordinal))
+                    {
+                        Wake(change.Key);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is CitusHaException or IOException or InvalidOperationException)
+            {
+                LoopLog.WatchRestarted(context.Logger, context.MyName, observer.GroupPrefix, e.Message);
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>React to PostgreSQL stopping the moment it happens, not a loop later.</summary>
+    private async Task WatchPostmasterAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await context.Postgres.PostmasterExited.WaitAsync(cancellationToken).ConfigureAwait(false);
+                Wake("postmaster exited");
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        LoopLog.Shutdown(context.Logger, context.MyName, "stopping the HA loop");
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await executor.DisposeAsync().ConfigureAwait(false);
+        await ShutdownAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// SIGTERM: if we lead, hand over gracefully (checkpoint, fast stop, release the key) so a standby
+    /// takes over at once; then stop PostgreSQL and give the lease back.
+    /// </summary>
+    private async Task ShutdownAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var snapshot = context.Status.Last;
+            if (snapshot is { View.HoldsLeaderKey: true } && snapshot.View.Dcs is { Paused: false } dcs && dcs.Members.Count > 1)
+            {
+                await context.Postgres.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+                await context.Postgres.StopAsync(StopMode.Fast, cancellationToken).ConfigureAwait(false);
+                var stopped = await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
+                if (stopped.Lsn is { } checkpoint)
+                {
+                    await context.Store.PutAsync(context.Key("status"), $"{{\"optime\":{checkpoint}}}", 0, cancellationToken).ConfigureAwait(false);
+                }
+
+                await context.Store.DeleteIfValueAsync(context.Key("leader"), context.MyName, cancellationToken).ConfigureAwait(false);
+            }
+            else if (snapshot?.View.Dcs is not { Paused: true })
+            {
+                await context.Postgres.StopAsync(StopMode.Fast, cancellationToken).ConfigureAwait(false);
+            }
+
+            await context.Lease.RevokeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CitusHaException or OperationCanceledException or InvalidOperationException)
+        {
+            LoopLog.UpkeepFailed(context.Logger, context.MyName, "shutdown: " + e.Message, e);
+        }
+    }
+}

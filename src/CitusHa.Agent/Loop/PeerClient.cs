@@ -1,0 +1,63 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using CitusHa.Core.Ha;
+
+namespace CitusHa.Agent.Loop;
+
+/// <summary>
+/// Asks peers for their position (<c>GET /patroni</c>) during a leader race: all at once, under one
+/// deadline; a peer that does not answer in time is "unknown", never an exception.
+/// </summary>
+internal sealed class PeerClient(HttpClient http)
+{
+    public async Task<IReadOnlyDictionary<string, PeerStatus?>> AskAsync(IEnumerable<MemberInfo> peers, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var asks = peers.Where(p => p.ApiUrl is not null)
+            .Select(async p => (p.Name, Status: await AskOneAsync(p.ApiUrl!, deadline.Token).ConfigureAwait(false)))
+            .ToList();
+        var answers = await Task.WhenAll(asks).ConfigureAwait(false);
+        return answers.ToDictionary(a => a.Name, a => a.Status);
+    }
+
+    private async Task<PeerStatus?> AskOneAsync(string apiUrl, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, apiUrl);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return Parse(document.RootElement);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or InvalidOperationException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads Patroni's status document: role, xlog positions, timeline, tags.</summary>
+    internal static PeerStatus? Parse(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("role", out var role))
+        {
+            return null;
+        }
+
+        var inRecovery = role.GetString() is not ("primary" or "master" or "standby_leader");
+        long lsn = 0;
+        if (root.TryGetProperty("xlog", out var xlog) && xlog.ValueKind == JsonValueKind.Object)
+        {
+            long Field(string name) => xlog.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
+            lsn = inRecovery ? Math.Max(Field("received_location"), Field("replayed_location")) : 0;
+        }
+
+        var tags = root.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Object ? t : default;
+        var noFailover = tags.ValueKind == JsonValueKind.Object && tags.TryGetProperty("nofailover", out var nf) && nf.ValueKind == JsonValueKind.True;
+        var priority = tags.ValueKind == JsonValueKind.Object && tags.TryGetProperty("failover_priority", out var fp) && fp.TryGetInt32(out var p) ? p : 1;
+        int? timeline = root.TryGetProperty("timeline", out var tl) && tl.TryGetInt32(out var tv) ? tv : null;
+        return new PeerStatus(inRecovery, lsn, timeline, noFailover, priority);
+    }
+}

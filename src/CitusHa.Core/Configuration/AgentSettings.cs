@@ -1,0 +1,82 @@
+using System.Globalization;
+using CitusHa.Core.Errors;
+using CitusHa.Core.Ha;
+
+namespace CitusHa.Core.Configuration;
+
+/// <summary>
+/// Everything one agent needs, validated: identity, etcd, REST API, PostgreSQL and the HA timings it
+/// bootstraps the group with. Loaded by <see cref="AgentSettingsLoader"/>; passwords never appear in
+/// <see cref="ToString"/>.
+/// </summary>
+public sealed record AgentSettings
+{
+    public required string Name { get; init; }
+
+    public required int Group { get; init; }
+
+    public required DcsSettings Dcs { get; init; }
+
+    /// <summary>Where the REST API listens (host:port).</summary>
+    public required string RestApiListen { get; init; }
+
+    /// <summary>How peers and tools reach the REST API (host:port): published as api_url.</summary>
+    public required string RestApiConnectAddress { get; init; }
+
+    public DcsCredentials? RestApiCredentials { get; init; }
+
+    public required PostgresSettings Postgres { get; init; }
+
+    public required HaSettings Ha { get; init; }
+
+    public MemberIdentity Identity => new(Name, NoFailover, FailoverPriority, NoSync);
+
+    public bool NoFailover { get; init; }
+
+    public int FailoverPriority { get; init; } = 1;
+
+    public bool NoSync { get; init; }
+
+    public bool NoLoadBalance { get; init; }
+
+    /// <summary>The agent's own files (pgpass, socket): never inside the data directory.</summary>
+    public required string StateDirectory { get; init; }
+
+    /// <summary>When the agent runs as root (local formation, tests), PostgreSQL runs as this user.</summary>
+    public string? RunAsUser { get; init; }
+
+    public string ApiUrl => $"http://{RestApiConnectAddress}/patroni";
+
+    public string ConnUrl => string.Create(CultureInfo.InvariantCulture, $"postgres://{Postgres.ConnectHost}:{Postgres.ConnectPort}/postgres");
+
+    public override string ToString() =>
+        $"AgentSettings {{ Name = {Name}, Scope = {Dcs.Scope}, Group = {Group}, RestApi = {RestApiListen}, Postgres = {Postgres.ConnectHost}:{Postgres.ConnectPort}, passwords hidden }}";
+}
+
+/// <summary>The PostgreSQL part of <see cref="AgentSettings"/>.</summary>
+public sealed record PostgresSettings
+{
+    public required string DataDirectory { get; init; }
+
+    public required string BinDirectory { get; init; }
+
+    public required string ListenAddress { get; init; }
+
+    public required int Port { get; init; }
+
+    public required string ConnectHost { get; init; }
+
+    public required int ConnectPort { get; init; }
+
+    public string SuperuserName { get; init; } = "postgres";
+
+    public string SuperuserPassword { get; init; } = string.Empty;
+
+    public string ReplicationUserName { get; init; } = "replicator";
+
+    public string ReplicationPassword { get; init; } = string.Empty;
+
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    public override string ToString() => $"PostgresSettings {{ DataDirectory = {DataDirectory}, Port = {Port}, passwords hidden }}";
+}

@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json;
+using CitusHa.Core.Dcs;
+using CitusHa.Core.Model;
+
+namespace CitusHa.Core.Ha.Dcs;
+
+/// <summary>
+/// Decodes one group's raw keys (Patroni's JSON) into the <see cref="DcsView"/> the rules read, and
+/// the effective <see cref="HaSettings"/> (the group's <c>config</c> key over the bootstrap values).
+/// Pure: a malformed key is treated as absent, never as an error that stops the loop.
+/// </summary>
+public static class GroupKeys
+{
+    public static (DcsView View, HaSettings Settings) Decode(string groupPrefix, IEnumerable<DcsKeyValue> items, HaSettings bootstrap)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var keys = items.Where(i => i.Key.StartsWith(groupPrefix, StringComparison.Ordinal))
+            .ToDictionary(i => i.Key[groupPrefix.Length..], StringComparer.Ordinal);
+
+        LeaderKey? leader = keys.TryGetValue(DcsPaths.Leader, out var l) && !string.IsNullOrWhiteSpace(l.Value)
+            ? new LeaderKey(l.Value.Trim(), l.Lease, l.ModRevision)
+            : null;
+        var config = Object(keys.GetValueOrDefault(DcsPaths.Config)?.Value);
+        var settings = Settings(config, bootstrap);
+        var members = keys
+            .Where(k => k.Key.StartsWith(DcsPaths.Members + "/", StringComparison.Ordinal))
+            .Select(k => Member(k.Key[(DcsPaths.Members.Length + 1)..], MemberRecord.Parse(k.Value.Value)))
+            .OrderBy(m => m.Name, StringComparer.Ordinal)
+            .ToList();
+
+        var view = new DcsView
+        {
+            Leader = leader,
+            Initialize = keys.TryGetValue(DcsPaths.Initialize, out var init) ? init.Value : null,
+            Paused = config is { } c && c.TryGetProperty("pause", out var pause) && pause.ValueKind == JsonValueKind.True,
+            Sync = Sync(keys.GetValueOrDefault(DcsPaths.Sync)),
+            Failover = Failover(keys.GetValueOrDefault(DcsPaths.Failover)),
+            ClusterLsn = ClusterLsn(keys.GetValueOrDefault(DcsPaths.Status)?.Value),
+            ClusterTimeline = ClusterTimeline(keys.GetValueOrDefault(DcsPaths.History)?.Value),
+            Members = members,
+        };
+        return (view, settings);
+    }
+
+    private static MemberInfo Member(string name, MemberRecord record) => new(
+        name, record.ConnUrl, record.ApiUrl, record.State, record.Role,
+        record.XlogLocation ?? Max(record.ReceiveLsn, record.ReplayLsn), record.Timeline,
+        record.Tags.TryGetValue("nofailover", out var nf) && nf == "true",
+        record.Tags.TryGetValue("failover_priority", out var fp) && int.TryParse(fp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : 1,
+        record.Tags.TryGetValue("nosync", out var ns) && ns == "true");
+
+    private static HaSettings Settings(JsonElement? config, HaSettings bootstrap)
+    {
+        if (config is not { } c)
+        {
+            return bootstrap;
+        }
+
+        TimeSpan? Seconds(string name) => c.TryGetProperty(name, out var v) && v.TryGetDouble(out var d) && d > 0 ? TimeSpan.FromSeconds(d) : null;
+        var candidate = bootstrap with
+        {
+            Ttl = Seconds("ttl") ?? bootstrap.Ttl,
+            LoopWait = Seconds("loop_wait") ?? bootstrap.LoopWait,
+            RetryTimeout = Seconds("retry_timeout") ?? bootstrap.RetryTimeout,
+            MaximumLagOnFailover = c.TryGetProperty("maximum_lag_on_failover", out var lag) && lag.TryGetInt64(out var bytes) ? bytes : bootstrap.MaximumLagOnFailover,
+            PrimaryStartTimeout = c.TryGetProperty("primary_start_timeout", out var pst) && pst.TryGetDouble(out var s) && s >= 0 ? TimeSpan.FromSeconds(s) : bootstrap.PrimaryStartTimeout,
+            SynchronousMode = c.TryGetProperty("synchronous_mode", out var mode) ? Mode(mode) ?? bootstrap.SynchronousMode : bootstrap.SynchronousMode,
+            SynchronousNodeCount = c.TryGetProperty("synchronous_node_count", out var n) && n.TryGetInt32(out var count) && count > 0 ? count : bootstrap.SynchronousNodeCount,
+            CheckTimeline = c.TryGetProperty("check_timeline", out var ct) ? ct.ValueKind == JsonValueKind.True : bootstrap.CheckTimeline,
+        };
+        try
+        {
+            return candidate.Validate();
+        }
+        catch (Errors.CitusHaException)
+        {
+            return bootstrap; // an invalid dynamic configuration never weakens the safety rules
+        }
+    }
+
+    private static SynchronousMode? Mode(JsonElement mode) => mode.ValueKind switch
+    {
+        JsonValueKind.True => SynchronousMode.On,
+        JsonValueKind.False => SynchronousMode.Off,
+        JsonValueKind.String => mode.GetString() switch { "on" or "true" => SynchronousMode.On, "quorum" => SynchronousMode.Quorum, "off" or "false" => SynchronousMode.Off, _ => null },
+        _ => null,
+    };
+
+    private static SyncState? Sync(DcsKeyValue? kv)
+    {
+        if (Object(kv?.Value) is not { } sync || !sync.TryGetProperty("leader", out var leader) || leader.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        var standbys = sync.TryGetProperty("sync_standby", out var s) && s.ValueKind == JsonValueKind.String
+            ? (s.GetString() ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [];
+        var quorum = sync.TryGetProperty("quorum", out var q) && q.TryGetInt32(out var value) ? value : 0;
+        return new SyncState(leader.GetString(), standbys, quorum, kv!.ModRevision);
+    }
+
+    private static FailoverRequest? Failover(DcsKeyValue? kv)
+    {
+        if (Object(kv?.Value) is not { } f)
+        {
+            return null;
+        }
+
+        string? Text(string name) => f.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
+        DateTimeOffset? at = Text("scheduled_at") is { } when && DateTimeOffset.TryParse(when, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed : null;
+        var request = new FailoverRequest(Text("leader"), Text("member") ?? Text("candidate"), at, kv!.ModRevision);
+        return request.IsEmpty ? null : request;
+    }
+
+    private static long? ClusterLsn(string? status)
+    {
+        if (status is null)
+        {
+            return null;
+        }
+
+        if (long.TryParse(status, NumberStyles.Integer, CultureInfo.InvariantCulture, out var bare))
+        {
+            return bare;
+        }
+
+        return Object(status) is { } s && s.TryGetProperty("optime", out var optime) && optime.TryGetInt64(out var lsn) ? lsn : null;
+    }
+
+    /// <summary>Patroni: the group's timeline is the last history line's timeline + 1 (1 for an empty history).</summary>
+    private static int? ClusterTimeline(string? history)
+    {
+        if (history is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(history);
+            if (document.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                return null;
+            }
+
+            var last = document.RootElement.EnumerateArray().LastOrDefault();
+            return last.ValueKind == JsonValueKind.Array && last.GetArrayLength() > 0 && last[0].TryGetInt32(out var tl) ? tl + 1 : 1;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static JsonElement? Object(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
+}
