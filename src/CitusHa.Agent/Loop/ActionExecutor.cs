@@ -88,7 +88,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                     throw new InvalidOperationException($"No executor for {decision.GetType().Name}.");
             }
         }
-        catch (Exception e) when (e is CitusHaException or InvalidOperationException or IOException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LoopLog.ActionFailed(context.Logger, context.MyName, decision.GetType().Name, e.Message, e);
         }

@@ -47,7 +47,16 @@ internal sealed class HaLoop : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await RunCycleAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await RunCycleAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // A failed cycle is an observation for the next one, never the end of the agent.
+                    LoopLog.UpkeepFailed(context.Logger, context.MyName, "cycle failed: " + e.Message, e);
+                }
+
                 using var timer = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 timer.CancelAfter(current.LoopWait);
                 try
@@ -98,7 +107,7 @@ internal sealed class HaLoop : BackgroundService
                     upkeep.Reset();
                 }
             }
-            catch (Exception e) when (e is CitusHaException or InvalidOperationException or IOException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 member.Invalidate();
                 LoopLog.UpkeepFailed(context.Logger, context.MyName, e.Message, e);

@@ -33,6 +33,43 @@ public static class LoopbackPorts
         }
     }
 
+    /// <summary>The first of <paramref name="count"/> consecutive ports that are all free now (for a local formation).</summary>
+    public static int FreeRange(int count)
+    {
+        lock (Gate)
+        {
+            for (var attempt = 0; attempt < 200; attempt++)
+            {
+                var start = Random.Shared.Next(30000, 60000 - count);
+                var ports = Enumerable.Range(start, count).ToList();
+                if (ports.Any(Handed.Contains) || !ports.All(IsFree))
+                {
+                    continue;
+                }
+
+                Handed.UnionWith(ports);
+                return start;
+            }
+
+            throw new SetupException($"Could not find {count} consecutive free TCP ports on 127.0.0.1.");
+        }
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// A port on which connections are refused for as long as the result lives: bound, never
     /// listening, so no other process (a parallel test run) can take it meanwhile.

@@ -279,7 +279,10 @@ public sealed class PostgresInstance : IPostgresControl
 
     public Task CheckpointAsync(CancellationToken cancellationToken) => ExecuteAsync("CHECKPOINT", cancellationToken);
 
-    public async Task EnsureSlotsAsync(IReadOnlyCollection<string> slotNames, CancellationToken cancellationToken)
+    public Task EnsureSlotsAsync(IReadOnlyCollection<string> slotNames, CancellationToken cancellationToken) =>
+        SqlAsync(() => EnsureSlotsCoreAsync(slotNames, cancellationToken));
+
+    private async Task EnsureSlotsCoreAsync(IReadOnlyCollection<string> slotNames, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var existing = new Dictionary<string, bool>(StringComparer.Ordinal);
@@ -305,7 +308,10 @@ public sealed class PostgresInstance : IPostgresControl
         }
     }
 
-    public async Task SetSynchronousStandbyNamesAsync(string value, CancellationToken cancellationToken)
+    public Task SetSynchronousStandbyNamesAsync(string value, CancellationToken cancellationToken) =>
+        SqlAsync(() => SetSynchronousStandbyNamesCoreAsync(value, cancellationToken));
+
+    private async Task SetSynchronousStandbyNamesCoreAsync(string value, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         // ALTER SYSTEM takes no parameters: quote the literal ourselves.
@@ -319,7 +325,10 @@ public sealed class PostgresInstance : IPostgresControl
         await reload.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<(string Name, long FlushLsn)>> StreamingStandbysAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<(string Name, long FlushLsn)>> StreamingStandbysAsync(CancellationToken cancellationToken) =>
+        SqlAsync(() => StreamingStandbysCoreAsync(cancellationToken));
+
+    private async Task<IReadOnlyList<(string Name, long FlushLsn)>> StreamingStandbysCoreAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
@@ -334,16 +343,22 @@ public sealed class PostgresInstance : IPostgresControl
         return standbys;
     }
 
+    public Task ExecuteAsync(string sql, CancellationToken cancellationToken) =>
+        SqlAsync(() => ExecuteCoreAsync(sql, cancellationToken));
+
     /// <summary>Runs one statement on the local server as the superuser (bootstrap roles, checkpoints).</summary>
-    public async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    private async Task ExecuteCoreAsync(string sql, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public Task EnsureReplicationRoleAsync(CancellationToken cancellationToken) =>
+        SqlAsync(() => EnsureReplicationRoleCoreAsync(cancellationToken));
+
     /// <summary>Creates or updates the replication role with its password (bootstrap, and when the secret rotates).</summary>
-    public async Task EnsureReplicationRoleAsync(CancellationToken cancellationToken)
+    private async Task EnsureReplicationRoleCoreAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         var role = options.ReplicationUserName.Replace("\"", "\"\"", StringComparison.Ordinal);
@@ -368,6 +383,31 @@ public sealed class PostgresInstance : IPostgresControl
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>Npgsql's failures become Core's: the agent never sees a driver exception.</summary>
+    private async Task SqlAsync(Func<Task> work)
+    {
+        try
+        {
+            await work().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.PostgresUnavailable, $"The local PostgreSQL on port {options.Port} failed a statement: {e.Message}", options.DataDirectory, e);
+        }
+    }
+
+    private async Task<T> SqlAsync<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.PostgresUnavailable, $"The local PostgreSQL on port {options.Port} failed a statement: {e.Message}", options.DataDirectory, e);
+        }
     }
 
     private static string Quote(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";

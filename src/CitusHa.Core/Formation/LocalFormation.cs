@@ -1,0 +1,353 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using CitusHa.Core.Adapters.Processes;
+using CitusHa.Core.Errors;
+
+namespace CitusHa.Core.Formation;
+
+/// <summary>
+/// A whole formation on one machine: etcd plus G groups × M agents as processes on loopback ports,
+/// under one folder. The quick start, the integration tests and the benchmarks all use it. Every
+/// process is stopped by its own PID.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class LocalFormation : IAsyncDisposable
+{
+    private readonly LocalFormationOptions options;
+    private readonly Dictionary<string, Process> agents = new(StringComparer.Ordinal);
+    private readonly object gate = new();
+    private Process? etcd;
+
+    public LocalFormation(LocalFormationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        EtcdEndpoint = $"127.0.0.1:{options.BasePort}";
+        Members = Enumerable.Range(0, options.Groups)
+            .SelectMany(g => Enumerable.Range(0, options.MembersPerGroup).Select(m =>
+            {
+                var index = (g * options.MembersPerGroup) + m;
+                var name = $"{options.Scope}-{g}-{m}";
+                return new LocalMember(name, g, options.BasePort + 2 + (2 * index), options.BasePort + 3 + (2 * index), Path.Combine(options.Root, name));
+            }))
+            .ToList();
+        SuperuserPassword = Secret();
+        ReplicationPassword = Secret();
+    }
+
+    public IReadOnlyList<LocalMember> Members { get; }
+
+    public string EtcdEndpoint { get; }
+
+    public string SuperuserPassword { get; }
+
+    public string ReplicationPassword { get; }
+
+    public LocalMember Member(string name) => Members.Single(m => m.Name == name);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.Root);
+        await StartEtcdAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var member in Members)
+        {
+            WriteConfig(member);
+            StartAgent(member);
+        }
+    }
+
+    /// <summary>Starts (or restarts) a member's agent.</summary>
+    public void StartAgent(LocalMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        lock (gate)
+        {
+            if (agents.TryGetValue(member.Name, out var running) && !running.HasExited)
+            {
+                return;
+            }
+
+            var info = new ProcessStartInfo(options.AgentCommand[0])
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+            };
+            foreach (var argument in options.AgentCommand.Skip(1).Concat(["run", "-c", member.ConfigFile]))
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("CITUSHA_", StringComparison.Ordinal) || k.StartsWith("PATRONI_", StringComparison.Ordinal)).ToList())
+            {
+                info.Environment.Remove(name);
+            }
+
+            var process = new Process { StartInfo = info };
+            var log = new StreamWriter(member.LogFile, append: true) { AutoFlush = true };
+            process.OutputDataReceived += (_, e) => Write(log, e.Data);
+            process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+            process.Start();
+            process.StandardInput.Close();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            process.EnableRaisingEvents = true;
+            process.Exited += (_, _) => log.Dispose();
+            agents[member.Name] = process;
+        }
+    }
+
+    /// <summary>The agent's PID, or null when it is not running.</summary>
+    public int? AgentPid(LocalMember member)
+    {
+        lock (gate)
+        {
+            return agents.TryGetValue(member.Name, out var p) && !p.HasExited ? p.Id : null;
+        }
+    }
+
+    /// <summary>The postmaster's PID from postmaster.pid, or null.</summary>
+    public static int? PostmasterPid(LocalMember member)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        var file = Path.Combine(member.DataDirectory, "postmaster.pid");
+        try
+        {
+            return File.Exists(file) && int.TryParse(File.ReadLines(file).FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>kill -9 of the agent and, if asked, its postmaster: the whole member lost at once.</summary>
+    public async Task KillAsync(LocalMember member, bool postgresToo, CancellationToken cancellationToken)
+    {
+        var postmaster = PostmasterPid(member);
+        await SignalAsync(AgentPid(member), "KILL", cancellationToken).ConfigureAwait(false);
+        if (postgresToo)
+        {
+            await SignalAsync(postmaster, "KILL", cancellationToken).ConfigureAwait(false);
+        }
+
+        await WaitForAgentExitAsync(member, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>SIGTERM: the agent hands over (if it leads), stops PostgreSQL and exits.</summary>
+    public async Task StopAgentAsync(LocalMember member, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        await SignalAsync(AgentPid(member), "TERM", cancellationToken).ConfigureAwait(false);
+        await WaitForAgentExitAsync(member, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    public static Task SignalAsync(int? pid, string signal, CancellationToken cancellationToken) =>
+        pid is { } p
+            ? new CommandRunner().RunAsync("kill", [$"-{signal}", p.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5), cancellationToken)
+            : Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        List<Process> running;
+        lock (gate)
+        {
+            running = [.. agents.Values];
+        }
+
+        foreach (var agent in running.Where(a => !a.HasExited))
+        {
+            await SignalAsync(agent.Id, "TERM", CancellationToken.None).ConfigureAwait(false);
+        }
+
+        foreach (var agent in running)
+        {
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            try
+            {
+                await agent.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                agent.Kill(entireProcessTree: true);
+            }
+
+            agent.Dispose();
+        }
+
+        // An agent killed earlier leaves its postmaster behind: stop those by their PIDs too.
+        foreach (var member in Members)
+        {
+            if (PostmasterPid(member) is { } pid && IsProcessOf(pid, member.DataDirectory))
+            {
+                await SignalAsync(pid, "QUIT", CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        if (etcd is { HasExited: false })
+        {
+            etcd.Kill(entireProcessTree: true);
+            await etcd.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        etcd?.Dispose();
+    }
+
+    private static bool IsProcessOf(int pid, string dataDirectory)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(dataDirectory, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private async Task WaitForAgentExitAsync(LocalMember member, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Process? process;
+        lock (gate)
+        {
+            agents.TryGetValue(member.Name, out process);
+        }
+
+        if (process is null)
+        {
+            return;
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(timeout);
+        await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+    }
+
+    private async Task StartEtcdAsync(CancellationToken cancellationToken)
+    {
+        var data = Path.Combine(options.Root, "etcd");
+        var info = new ProcessStartInfo(options.EtcdBinary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var client = $"http://{EtcdEndpoint}";
+        var peer = $"http://127.0.0.1:{options.BasePort + 1}";
+        foreach (var a in new[]
+        {
+            "--name", "local", "--data-dir", data, "--log-level", "warn",
+            "--listen-client-urls", client, "--advertise-client-urls", client,
+            "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", $"local={peer}",
+        })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        etcd = Process.Start(info) ?? throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.CommandFailed, $"Cannot start etcd ({options.EtcdBinary}).");
+        etcd.BeginOutputReadLine();
+        etcd.BeginErrorReadLine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (etcd.HasExited)
+            {
+                throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.CommandFailed, $"etcd exited with code {etcd.ExitCode} while starting on {client} (is the port free?).");
+            }
+
+            try
+            {
+                if ((await http.GetStringAsync(new Uri($"{client}/health"), deadline.Token).ConfigureAwait(false)).Contains("true", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not up yet.
+            }
+
+            await Task.Delay(100, deadline.Token).ConfigureAwait(false);
+        }
+    }
+
+    private void WriteConfig(LocalMember member)
+    {
+        Directory.CreateDirectory(member.Directory);
+        File.SetUnixFileMode(member.Directory, (UnixFileMode)0b111_101_101);
+        var endpoint = options.EtcdEndpointFor?.Invoke(member.Name) ?? EtcdEndpoint;
+        var yaml = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"scope: {options.Scope}")
+            .AppendLine(CultureInfo.InvariantCulture, $"name: {member.Name}")
+            .AppendLine("citus:")
+            .AppendLine(CultureInfo.InvariantCulture, $"  group: {member.Group}")
+            .AppendLine("etcd3:")
+            .AppendLine(CultureInfo.InvariantCulture, $"  hosts: {endpoint}")
+            .AppendLine("restapi:")
+            .AppendLine(CultureInfo.InvariantCulture, $"  listen: 127.0.0.1:{member.ApiPort}")
+            .AppendLine("bootstrap:")
+            .AppendLine("  dcs:")
+            .AppendLine(CultureInfo.InvariantCulture, $"    ttl: {options.Ttl}")
+            .AppendLine(CultureInfo.InvariantCulture, $"    loop_wait: {options.LoopWait.ToString(CultureInfo.InvariantCulture)}")
+            .AppendLine(CultureInfo.InvariantCulture, $"    retry_timeout: {options.RetryTimeout}")
+            .AppendLine(CultureInfo.InvariantCulture, $"    synchronous_mode: {options.SynchronousMode}")
+            .AppendLine("postgresql:")
+            .AppendLine(CultureInfo.InvariantCulture, $"  listen: 127.0.0.1:{member.PostgresPort}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  data_dir: {member.DataDirectory}")
+            .AppendLine("  authentication:")
+            .AppendLine("    superuser:")
+            .AppendLine("      username: postgres")
+            .AppendLine(CultureInfo.InvariantCulture, $"      password_file: {WriteSecret(member, "superuser", SuperuserPassword)}")
+            .AppendLine("    replication:")
+            .AppendLine("      username: replicator")
+            .AppendLine(CultureInfo.InvariantCulture, $"      password_file: {WriteSecret(member, "replication", ReplicationPassword)}");
+        if (options.PostgresBinDirectory is { } bin)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"  bin_dir: {bin}");
+        }
+
+        if (options.PostgresParameters.Count > 0)
+        {
+            yaml.AppendLine("  parameters:");
+            foreach (var (name, value) in options.PostgresParameters)
+            {
+                yaml.AppendLine(CultureInfo.InvariantCulture, $"    {name}: '{value}'");
+            }
+        }
+
+        yaml.AppendLine("citusha:")
+            .AppendLine(CultureInfo.InvariantCulture, $"  state_dir: {Path.Combine(member.Directory, "state")}");
+        if (options.RunAsUser is { } user)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"  run_as: {user}");
+        }
+
+        File.WriteAllText(member.ConfigFile, yaml.ToString());
+    }
+
+    private static string WriteSecret(LocalMember member, string name, string value)
+    {
+        var path = Path.Combine(member.Directory, $"{name}.secret");
+        File.WriteAllText(path, value);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
+    private static string Secret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        try
+        {
+            log.WriteLine(line);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The agent exited; its last lines are already written.
+        }
+    }
+}

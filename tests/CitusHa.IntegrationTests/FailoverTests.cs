@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using CitusHa.Testing;
+using CitusHa.Testing.Servers;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace CitusHa.IntegrationTests;
+
+/// <summary>Unplanned failures of a three-member group: real etcd, real PostgreSQL, agents as processes.</summary>
+public sealed class FailoverTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_lost_primary_is_replaced_without_losing_acknowledged_writes_and_returns_as_a_standby()
+    {
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(4));
+        await using var harness = await FormationHarness.StartAsync(cancellationToken: ct);
+        var oldLeader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
+        var members = await harness.MembersAsync(ct);
+        members.Count(m => m.State == "streaming").ShouldBe(2, "bootstrap gives one primary and two streaming standbys");
+
+        await using var monitor = new PrimaryMonitor(harness.Formation.Members.Select(m => (m.Name, harness.MemberConnectionString(m))).ToList());
+        monitor.Start();
+        await using var writer = new NumberedWriter(harness.PrimaryConnectionString());
+        await writer.StartAsync();
+        await TestTimeouts.WaitUntilAsync(() => Task.FromResult(writer.Acknowledged.Count >= 25), TimeSpan.FromSeconds(30), "the writer to commit rows", ct);
+
+        var clock = Stopwatch.StartNew();
+        await harness.Formation.KillAsync(harness.Formation.Member(oldLeader), postgresToo: true, ct);
+        string? newLeader = null;
+        await TestTimeouts.WaitUntilAsync(async () => (newLeader = await harness.LeaderAsync(ct)) is { } l && l != oldLeader, TimeSpan.FromSeconds(40), "another member to take the leader key", ct);
+        var takeover = clock.Elapsed;
+        var before = writer.Acknowledged.Count;
+        await TestTimeouts.WaitUntilAsync(() => Task.FromResult(writer.Acknowledged.Count >= before + 25), TimeSpan.FromSeconds(30), "writes to succeed on the new primary", ct);
+        output.WriteLine($"kill -9 of {oldLeader} (agent and postmaster) → {newLeader} took the key after {takeover.TotalSeconds:0.0} s; writable again at {clock.Elapsed.TotalSeconds:0.0} s");
+
+        // The old primary comes back: it rewinds and follows the new leader.
+        harness.Formation.StartAgent(harness.Formation.Member(oldLeader));
+        await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct, leader: newLeader);
+
+        await writer.DisposeAsync();
+        var lost = await writer.LostAsync(harness.PrimaryConnectionString());
+        lost.ShouldBeEmpty($"acknowledged rows lost: {string.Join(",", lost.Take(20))}");
+        await monitor.DisposeAsync();
+        monitor.Rounds.ShouldBeGreaterThan(50);
+        monitor.Violations.ShouldBeEmpty();
+        output.WriteLine($"{writer.Acknowledged.Count} rows acknowledged, {writer.Failures} failed statements, {monitor.Rounds} monitor rounds");
+    }
+
+    [Fact]
+    public async Task A_crashed_postgres_under_a_live_agent_is_restarted_in_place_and_keeps_the_leader()
+    {
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(3));
+        await using var harness = await FormationHarness.StartAsync(cancellationToken: ct);
+        var leader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
+        var member = harness.Formation.Member(leader);
+        var postmaster = Core.Formation.LocalFormation.PostmasterPid(member).ShouldNotBeNull();
+
+        var clock = Stopwatch.StartNew();
+        await Signals.SendAsync(postmaster, "KILL", ct);
+        await TestTimeouts.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(harness.MemberConnectionString(member));
+                await connection.OpenAsync(ct);
+                await using var probe = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
+                return (bool)(await probe.ExecuteScalarAsync(ct))! && Core.Formation.LocalFormation.PostmasterPid(member) != postmaster;
+            }
+            catch (NpgsqlException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the primary to be writable again", ct).WithDiagnostics(harness, ct);
+        output.WriteLine($"postmaster killed → writable again after {clock.Elapsed.TotalSeconds:0.0} s");
+        (await harness.LeaderAsync(ct)).ShouldBe(leader, "restarting in place keeps the leader");
+        await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(30), ct, leader: leader);
+    }
+
+    [Fact]
+    public async Task A_primary_cut_off_from_etcd_stops_taking_writes_before_its_lease_expires()
+    {
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(3));
+        var proxies = new Dictionary<string, TcpProxy>();
+        try
+        {
+            await using var harness = await FormationHarness.StartAsync(etcdEndpointFor: (etcdPort, name) =>
+            {
+                var proxy = new TcpProxy(etcdPort);
+                proxies[name] = proxy;
+                return proxy.Endpoint;
+            }, cancellationToken: ct);
+            var leader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
+            var member = harness.Formation.Member(leader);
+
+            var clock = Stopwatch.StartNew();
+            proxies[leader].Cut();
+            TimeSpan? fenced = null;
+            TimeSpan? replaced = null;
+            await TestTimeouts.WaitUntilAsync(async () =>
+            {
+                if (fenced is null && !await IsWritableAsync(harness.MemberConnectionString(member), ct))
+                {
+                    fenced = clock.Elapsed;
+                }
+
+                if (replaced is null && await harness.LeaderAsync(ct) is { } l && l != leader)
+                {
+                    replaced = clock.Elapsed;
+                }
+
+                return fenced is not null && replaced is not null;
+            }, TimeSpan.FromSeconds(40), "the cut-off primary to fence itself and another member to lead", ct).WithDiagnostics(harness, ct);
+            output.WriteLine($"cut off at 0 s: old primary read-only at {fenced!.Value.TotalSeconds:0.0} s, new leader at {replaced!.Value.TotalSeconds:0.0} s");
+            fenced.Value.ShouldBeLessThan(replaced.Value, "the old primary must stop taking writes before anyone else can be promoted");
+
+            proxies[leader].Restore();
+            await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct);
+        }
+        finally
+        {
+            foreach (var proxy in proxies.Values)
+            {
+                await proxy.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<bool> IsWritableAsync(string connectionString, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync(ct);
+            await using var probe = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
+            return (bool)(await probe.ExecuteScalarAsync(ct))!;
+        }
+        catch (NpgsqlException)
+        {
+            return false;
+        }
+    }
+}
