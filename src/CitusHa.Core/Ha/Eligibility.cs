@@ -20,6 +20,13 @@ public static class Eligibility
             return (false, "PostgreSQL is still starting");
         }
 
+        if (pg.RunState != PostgresRunState.Running)
+        {
+            // Patroni recovers a stopped PostgreSQL before it would ever race: a member that is down
+            // (for example the leader that just handed over) must not take the key back.
+            return (false, "PostgreSQL is not running");
+        }
+
         if (pg.IsRunningPrimary)
         {
             // The key expired while I kept running as primary (agent stalled): take it back unless a
@@ -34,7 +41,7 @@ public static class Eligibility
             return (false, "the group is paused");
         }
 
-        if (dcs.Failover is { IsEmpty: false } request && request.ScheduledAt is null)
+        if (dcs.Failover is { IsEmpty: false } request && (request.ScheduledAt is null || request.ScheduledAt <= view.Now))
         {
             return ForManualRequest(view, request);
         }

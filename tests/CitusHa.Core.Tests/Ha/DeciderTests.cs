@@ -65,6 +65,9 @@ public sealed class DeciderTests
         { "quorum: the former leader being ahead is ignored", NoLeader().Sync("old", 1, "me", "b").Peer("old", 5000).Peer("b", 1000), typeof(AcquireLeaderKey), "healthiest" },
         { "sync mode on and I am not a synchronous standby", (NoLeader() with { Settings = HaSettings.Defaults with { SynchronousMode = SynchronousMode.On } }).Sync("old", 0, "b"), typeof(NoAction), "not a synchronous standby" },
         { "manual failover to me", NoLeader().Request(null, "me").Peer("b", 5000), typeof(AcquireLeaderKey), "requested candidate" },
+        { "no leader and my PostgreSQL is down (the leader that just handed over)", NoLeader(Down()), typeof(NoAction), "not running" },
+        { "a scheduled switchover whose time has come: the old leader steps back", NoLeader(Replica(lsn: 5000)).Request("me", null, T0 - S), typeof(NoAction), "switched away from" },
+        { "a scheduled switchover not yet due does not steer the race", NoLeader().Request("x", "b", T0 + (60 * S)), typeof(AcquireLeaderKey), "healthiest" },
         { "manual failover to a healthy other member", NoLeader().Request(null, "b").Peer("b", 900), typeof(NoAction), "b is the requested candidate" },
         { "manual failover to a member that is gone: the best one goes, lag ignored", NoLeader(Replica(lsn: 1), clusterLsn: 9_000_000).Request(null, "gone"), typeof(AcquireLeaderKey), "healthiest" },
     };
