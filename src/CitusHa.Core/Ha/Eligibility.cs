@@ -90,7 +90,9 @@ public static class Eligibility
             return (false, $"my timeline is older than the group's ({timeline})");
         }
 
-        var sync = dcs.Sync is { IsActive: true } s ? s : null;
+        // A sync key without voters means commits were not acknowledged synchronously by anyone:
+        // nothing to protect, so the race works as without synchronous replication.
+        var sync = dcs.Sync is { IsActive: true, Standbys.Count: > 0 } s ? s : null;
         var quorumMode = view.Settings.SynchronousMode == SynchronousMode.Quorum;
         if (sync is not null && view.Settings.SynchronousMode == SynchronousMode.On && !sync.Contains(view.Me.Name))
         {

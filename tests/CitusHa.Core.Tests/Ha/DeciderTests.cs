@@ -62,6 +62,7 @@ public sealed class DeciderTests
         { "no leader, I run as primary on an old timeline", NoLeader(Primary(timeline: 1)).Timeline(2), typeof(DemoteFenced), "group is on timeline 2" },
         { "quorum: the only other voter confirms I am not behind", NoLeader().Sync("old", 1, "me", "b").Peer("b", 900), typeof(AcquireLeaderKey), "healthiest" },
         { "quorum: the other voter does not answer", NoLeader().Sync("old", 1, "me", "b").SilentPeer("b"), typeof(NoAction), "quorum votes" },
+        { "quorum: a sync key with no voters yet does not block the race", NoLeader().Sync("old", 0).Peer("b", 900), typeof(AcquireLeaderKey), "healthiest" },
         { "quorum: the former leader being ahead is ignored", NoLeader().Sync("old", 1, "me", "b").Peer("old", 5000).Peer("b", 1000), typeof(AcquireLeaderKey), "healthiest" },
         { "sync mode on and I am not a synchronous standby", (NoLeader() with { Settings = HaSettings.Defaults with { SynchronousMode = SynchronousMode.On } }).Sync("old", 0, "b"), typeof(NoAction), "not a synchronous standby" },
         { "manual failover to me", NoLeader().Request(null, "me").Peer("b", 5000), typeof(AcquireLeaderKey), "requested candidate" },
