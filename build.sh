@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CitusHa build entry point for bash (build.ps1 offers the same tasks to pwsh users).
 #   ./build.sh build     build everything; lay out the module in out/CitusHa/<version>/
-#   ./build.sh demo      the quick start: build, start a local etcd, import the module, run Get-CitusTopology
+#   ./build.sh demo      the quick start: build, run a local formation (etcd + 3 agents + PostgreSQL), use the module and a switchover
 #   ./build.sh test      install missing test dependencies, build, run every test; ends with 'N passed, N failed[, N skipped]'
 #   ./build.sh package   the PowerShell Gallery .nupkg and the Azure Automation .zip in out/
 #   ./build.sh image     the agent's container image (needs a Docker engine)
@@ -40,49 +40,32 @@ run_powershell() {
 task_demo() {
     bash scripts/install-test-deps.sh
     task_build
-    local port=${CITUSHA_DEMO_ETCD_PORT:-23790} peer=${CITUSHA_DEMO_ETCD_PEER_PORT:-23800}
-    for p in "$port" "$peer"; do
+    local port=${CITUSHA_DEMO_BASE_PORT:-27000} p
+    for p in $(seq "$port" $((port + 7))); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            die "port $p on 127.0.0.1 is already in use; stop what listens there (ss -ltnp 'sport = :$p') or choose other ports: CITUSHA_DEMO_ETCD_PORT=<free> CITUSHA_DEMO_ETCD_PEER_PORT=<free> ./build.sh demo"
+            die "port $p on 127.0.0.1 is already in use; the demo needs ports $port-$((port + 7)). Stop what listens there (ss -ltnp 'sport = :$p') or choose others: CITUSHA_DEMO_BASE_PORT=<first free port> ./build.sh demo"
         fi
     done
-    local etcd_bin=${CITUSHA_ETCD_BIN:-$(command -v etcd || true)}
-    [ -x "$etcd_bin" ] || die "etcd is not installed and could not be installed: apt-get install etcd-server, or set CITUSHA_ETCD_BIN"
-    local data; data=$(mktemp -d /tmp/citusha-demo.XXXXXX)
-    say "starting etcd on 127.0.0.1:$port (data in $data)"
-    "$etcd_bin" --name demo --data-dir "$data" --log-level warn \
-        --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
-        --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-        --initial-cluster "demo=http://127.0.0.1:$peer" >"$data/etcd.log" 2>&1 &
-    local etcd_pid=$!
-    # Stop our etcd by its PID, whatever happens next.
-    trap 'kill '"$etcd_pid"' 2>/dev/null || true; wait '"$etcd_pid"' 2>/dev/null || true; rm -rf '"$data" EXIT
-    for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-        kill -0 "$etcd_pid" 2>/dev/null || die "etcd exited while starting: $(tail -5 "$data/etcd.log")"
-        sleep 0.1
+    local citusha="src/CitusHa.Agent/bin/$CONFIGURATION/net10.0/citusha.dll"
+    local root; root=$(mktemp -d /tmp/citusha-demo.XXXXXX)
+    chmod 755 "$root"
+    say "starting a local formation: etcd and three agents, each with its own PostgreSQL (folder $root)"
+    dotnet "$citusha" local up --root "$root" --base-port "$port" > "$root/local.log" 2>&1 &
+    local launcher=$!
+    # Stop the formation by the launcher's PID whatever happens next; it stops every agent by PID.
+    trap 'kill -TERM '"$launcher"' 2>/dev/null || true; wait '"$launcher"' 2>/dev/null || true; rm -rf '"$root" EXIT
+    for _ in $(seq 1 900); do
+        grep -q '^ready:' "$root/local.log" 2>/dev/null && break
+        kill -0 "$launcher" 2>/dev/null || die "the local formation failed to start: $(tail -5 "$root/local.log")"
+        sleep 0.2
     done
-    say "publishing sample member records (the shape CitusHa and Patroni agents write) for cluster 'demo'"
-    seed_sample_formation "127.0.0.1:$port"
+    grep -q '^ready:' "$root/local.log" || die "the local formation did not become healthy in 3 minutes: $(tail -5 "$root/local.log")"
+    say "$(grep '^ready:' "$root/local.log")"
     run_powershell examples/quickstart.ps1 -Endpoint "127.0.0.1:$port" -ModulePath "$ROOT/out/CitusHa/$(version)/CitusHa.psd1"
-}
-
-# Until the agent runs formations (see ROADMAP.md), the quick start shows the module on records shaped
-# exactly as agents publish them: a coordinator group and one worker group.
-seed_sample_formation() {
-    local put="etcdctl --endpoints=$1 put"
-    export ETCDCTL_API=3
-    $put /service/demo/0/initialize 7300000000000000001 >/dev/null
-    $put /service/demo/0/config '{"ttl":10,"loop_wait":1,"retry_timeout":3,"synchronous_mode":"quorum"}' >/dev/null
-    $put /service/demo/0/leader demo-0-0 >/dev/null
-    $put /service/demo/0/sync '{"leader":"demo-0-0","quorum":1,"sync_standby":"demo-0-1"}' >/dev/null
-    $put /service/demo/0/status '{"optime":50331648}' >/dev/null
-    $put /service/demo/0/members/demo-0-0 '{"conn_url":"postgres://demo-0-0.demo-0:5432/postgres","api_url":"http://demo-0-0.demo-0:8008/patroni","state":"running","role":"primary","version":"0.1.0","xlog_location":50331648,"timeline":2}' >/dev/null
-    $put /service/demo/0/members/demo-0-1 '{"conn_url":"postgres://demo-0-1.demo-0:5432/postgres","api_url":"http://demo-0-1.demo-0:8008/patroni","state":"running","role":"replica","version":"0.1.0","replication_state":"streaming","xlog_location":50331648,"receive_lsn":50331648,"replay_lsn":50331648,"timeline":2}' >/dev/null
-    $put /service/demo/1/leader demo-1-1 >/dev/null
-    $put /service/demo/1/status '{"optime":33554432}' >/dev/null
-    $put /service/demo/1/members/demo-1-0 '{"conn_url":"postgres://demo-1-0.demo-1:5432/postgres","api_url":"http://demo-1-0.demo-1:8008/patroni","state":"running","role":"replica","version":"0.1.0","replication_state":"streaming","xlog_location":29360128,"timeline":3,"tags":{"nofailover":true}}' >/dev/null
-    $put /service/demo/1/members/demo-1-1 '{"conn_url":"postgres://demo-1-1.demo-1:5432/postgres","api_url":"http://demo-1-1.demo-1:8008/patroni","state":"running","role":"primary","version":"0.1.0","xlog_location":33554432,"timeline":3}' >/dev/null
+    say "a planned switchover through the agents' REST API (citusha switchover, as patronictl does it)"
+    dotnet "$citusha" switchover demo --group 0 -d "127.0.0.1:$port"
+    sleep 2
+    dotnet "$citusha" list demo -d "127.0.0.1:$port"
 }
 
 # Sums the Counters of every TRX file in $1: prints "passed failed skipped".

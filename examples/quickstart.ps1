@@ -1,9 +1,10 @@
 <#
 .SYNOPSIS
-    The quick start: import the built CitusHa module and read a formation from a local etcd.
+    The quick start: import the built CitusHa module and read a running formation from its etcd.
 .DESCRIPTION
-    Run by './build.sh demo' (which starts etcd and publishes sample member records), or by hand:
-        ./examples/quickstart.ps1 -Endpoint 127.0.0.1:2379 -ModulePath ./out/CitusHa/0.1.0/CitusHa.psd1
+    Run by './build.sh demo', which first starts a local formation (etcd plus three agents, each with
+    its own PostgreSQL), or by hand against any formation:
+        ./examples/quickstart.ps1 -Endpoint 127.0.0.1:27000 -ModulePath ./out/CitusHa/0.1.0/CitusHa.psd1
     Uses only core PowerShell, so it also runs in the minimal host (citusha-shell) on machines without pwsh.
 #>
 param(
@@ -22,10 +23,10 @@ $module = Get-Module CitusHa
 "`nThe formation '$Name', as patronictl list would show it:"
 Get-CitusTopology -Name $Name -Endpoint $Endpoint | Out-Default
 
-"Standbys of worker group 1 (objects in the pipeline, not text):"
-Get-CitusTopology $Name -Group 1 -Endpoint $Endpoint |
+"Its standbys (objects in the pipeline, not text):"
+Get-CitusTopology $Name -Group 0 -Endpoint $Endpoint |
     Where-Object Role -ne Leader |
-    ForEach-Object { "  {0} on {1}: {2}, {3} MiB behind" -f $_.Member, $_.Host, $_.State, $_.LagMB }
+    ForEach-Object { "  {0} on {1}:{2}: {3}, {4} MiB behind, timeline {5}" -f $_.Member, $_.Host, $_.Port, $_.State, $_.LagMB, $_.Timeline }
 
 "`nA cluster that does not exist is an error with a stable id, not a warning:"
 try {

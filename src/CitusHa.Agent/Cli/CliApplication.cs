@@ -9,7 +9,12 @@ internal static class CliApplication
     {
         var root = new RootCommand("CitusHa: highly available Citus on etcd. Patroni-compatible.");
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(LocalCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
+        foreach (var command in ControlCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
         return root;
     }
 }

@@ -127,6 +127,8 @@ public static class AgentSettingsLoader
 
         var restListen = tree.Get("restapi.listen") ?? "127.0.0.1:8008";
         var restConnect = tree.Get("restapi.connect_address") ?? restListen;
+        _ = HostPort(tree, "restapi.listen", restListen);
+        _ = HostPort(tree, "restapi.connect_address", restConnect);
         var restUser = tree.Get("restapi.authentication.username");
         var (pgListenHost, pgPort) = HostPort(tree, "postgresql.listen", "127.0.0.1:5432");
         var (pgConnectHost, pgConnectPort) = HostPort(tree, "postgresql.connect_address", tree.Get("postgresql.listen") ?? "127.0.0.1:5432");

@@ -24,5 +24,11 @@ public static class ErrorIds
     public const string InvalidGroup = nameof(InvalidGroup);
     public const string InvalidCredential = nameof(InvalidCredential);
     public const string InvalidConfiguration = nameof(InvalidConfiguration);
+    public const string NoLeader = nameof(NoLeader);
+    public const string MemberNotFound = nameof(MemberNotFound);
+    public const string MemberUnavailable = nameof(MemberUnavailable);
+    public const string ApiAuthenticationFailed = nameof(ApiAuthenticationFailed);
+    public const string RequestRefused = nameof(RequestRefused);
+    public const string RequestFailed = nameof(RequestFailed);
     public const string UnexpectedError = nameof(UnexpectedError);
 }

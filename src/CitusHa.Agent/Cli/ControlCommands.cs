@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using CitusHa.Core.Configuration;
+using CitusHa.Core.Errors;
+using CitusHa.Core.Operations;
+
+namespace CitusHa.Agent.Cli;
+
+/// <summary><c>citusha switchover | failover | pause | resume</c>: patronictl's operator commands.</summary>
+internal static class ControlCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        yield return Switchover();
+        yield return Failover();
+        yield return Pause(pause: true);
+        yield return Pause(pause: false);
+    }
+
+    private static Command Switchover()
+    {
+        var (command, connection, cluster, group) = Base("switchover", "Hand the leader role to another member of a group, gracefully.");
+        var leader = new Option<string?>("--leader", "--primary") { Description = "The current leader (checked; default: whoever leads)." };
+        var candidate = new Option<string?>("--candidate") { Description = "The member to promote (default: the healthiest standby)." };
+        var scheduled = new Option<string?>("--scheduled") { Description = "When, as an ISO 8601 time with a zone (default: now)." };
+        command.Options.Add(leader);
+        command.Options.Add(candidate);
+        command.Options.Add(scheduled);
+        command.SetAction((result, ct) => RunAsync(async () =>
+        {
+            DateTimeOffset? at = result.GetValue(scheduled) is { } text && text != "now"
+                ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture)
+                : null;
+            return await GroupControl.SwitchoverAsync(Settings(connection, result, cluster), result.GetValue(group), result.GetValue(leader), result.GetValue(candidate), at, ApiCredentials(), ct).ConfigureAwait(false);
+        }));
+        return command;
+    }
+
+    private static Command Failover()
+    {
+        var (command, connection, cluster, group) = Base("failover", "Promote a named member now, whether or not the group has a healthy leader.");
+        var candidate = new Option<string>("--candidate") { Description = "The member to promote.", Required = true };
+        command.Options.Add(candidate);
+        command.SetAction((result, ct) => RunAsync(() =>
+            GroupControl.FailoverAsync(Settings(connection, result, cluster), result.GetValue(group), result.GetValue(candidate)!, ApiCredentials(), ct)));
+        return command;
+    }
+
+    private static Command Pause(bool pause)
+    {
+        var (command, connection, cluster, group) = Base(pause ? "pause" : "resume", pause
+            ? "Maintenance mode: no automatic failover or restarts in the group until resume."
+            : "Leave maintenance mode.");
+        command.SetAction((result, ct) => RunAsync(() =>
+            GroupControl.SetPausedAsync(Settings(connection, result, cluster), result.GetValue(group), pause, ApiCredentials(), ct)));
+        return command;
+    }
+
+    private static (Command Command, ConnectionOptions Connection, Argument<string?> Cluster, Option<int> Group) Base(string name, string description)
+    {
+        var command = new Command(name, description);
+        var connection = new ConnectionOptions();
+        var cluster = new Argument<string?>("cluster") { Description = "Cluster name (scope); from the configuration file when omitted.", Arity = ArgumentArity.ZeroOrOne };
+        var group = new Option<int>("--group") { Description = "Citus group (0 is the coordinator).", DefaultValueFactory = _ => 0 };
+        command.Arguments.Add(cluster);
+        command.Options.Add(group);
+        connection.AddTo(command);
+        return (command, connection, cluster, group);
+    }
+
+    private static DcsSettings Settings(ConnectionOptions connection, ParseResult result, Argument<string?> cluster)
+    {
+        var settings = connection.Resolve(result, result.GetValue(cluster));
+        return settings.Scope is null
+            ? throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.InvalidClusterName, "Name the cluster: give it as an argument, in the configuration file (scope) or in CITUSHA_SCOPE.")
+            : settings;
+    }
+
+    /// <summary>REST API credentials from CITUSHA_RESTAPI_USERNAME/PASSWORD (never from the command line).</summary>
+    private static DcsCredentials? ApiCredentials() =>
+        Environment.GetEnvironmentVariable("CITUSHA_RESTAPI_USERNAME") is { Length: > 0 } user
+            ? new DcsCredentials(user, Environment.GetEnvironmentVariable("CITUSHA_RESTAPI_PASSWORD") ?? string.Empty)
+            : null;
+
+    private static async Task<int> RunAsync(Func<Task<string>> action)
+    {
+        try
+        {
+            await Console.Out.WriteLineAsync(await action().ConfigureAwait(false)).ConfigureAwait(false);
+            return 0;
+        }
+        catch (CitusHaException e)
+        {
+            await Console.Error.WriteLineAsync($"citusha: {e.Message} [{e.ErrorId}]").ConfigureAwait(false);
+            return ExitCodes.For(e.Kind);
+        }
+        catch (FormatException e)
+        {
+            await Console.Error.WriteLineAsync($"citusha: --scheduled must be an ISO 8601 time with a zone, e.g. 2026-11-23T18:00:00+00:00 ({e.Message}) [InvalidArgument]").ConfigureAwait(false);
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using CitusHa.Core.Configuration;
+using CitusHa.Core.Errors;
+using CitusHa.Core.Ha;
+
+namespace CitusHa.Core.Tests.Configuration;
+
+public sealed class AgentSettingsLoaderTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("citusha-config-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private string File(string name, string text)
+    {
+        var path = Path.Combine(folder, name);
+        System.IO.File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static Func<string, string?> Env(params (string Name, string Value)[] variables) =>
+        name => variables.Where(v => v.Name == name).Select(v => v.Value).FirstOrDefault();
+
+    private const string Minimal = """
+        scope: demo
+        name: m1
+        postgresql:
+          data_dir: /var/lib/citusha/data
+          authentication:
+            superuser: {username: postgres, password: s}
+            replication: {username: replicator, password: r}
+        """;
+
+    [Fact]
+    public void A_Patroni_style_file_gives_a_complete_validated_configuration()
+    {
+        var settings = AgentSettingsLoader.Load(File("a.yml", Minimal + """
+
+            citus: {group: 2}
+            etcd3: {hosts: 'e1:2379,e2:2379'}
+            restapi: {listen: '0.0.0.0:8008', connect_address: 'm1.demo:8008'}
+            tags: {nofailover: true, failover_priority: 3}
+            bootstrap:
+              dcs: {ttl: 20, loop_wait: 2, retry_timeout: 5, synchronous_mode: 'on'}
+            """), Env());
+        settings.Name.ShouldBe("m1");
+        settings.Group.ShouldBe(2);
+        settings.Dcs.Scope.ShouldBe("demo");
+        settings.Dcs.Endpoints.Count.ShouldBe(2);
+        settings.ApiUrl.ShouldBe("http://m1.demo:8008/patroni");
+        settings.NoFailover.ShouldBeTrue();
+        settings.FailoverPriority.ShouldBe(3);
+        settings.Ha.Ttl.ShouldBe(TimeSpan.FromSeconds(20));
+        settings.Ha.SynchronousMode.ShouldBe(SynchronousMode.On);
+        settings.StateDirectory.ShouldBe("/var/lib/citusha/citusha-state");
+    }
+
+    [Fact]
+    public void Environment_variables_override_the_file_and_CitusHa_names_win_over_Patroni_names()
+    {
+        var settings = AgentSettingsLoader.Load(File("a.yml", Minimal), Env(("PATRONI_NAME", "from-patroni"), ("CITUSHA_NAME", "from-citusha"), ("PATRONI_CITUS_GROUP", "4")));
+        settings.Name.ShouldBe("from-citusha");
+        settings.Group.ShouldBe(4);
+    }
+
+    [Fact]
+    public void Secrets_come_from_files_and_never_show_in_the_settings_text()
+    {
+        var secret = File("super.secret", "very-secret\n");
+        var settings = AgentSettingsLoader.Load(File("a.yml", Minimal), Env(("CITUSHA_SUPERUSER_PASSWORD_FILE", secret)));
+        settings.Postgres.SuperuserPassword.ShouldBe("very-secret");
+        settings.ToString().ShouldNotContain("very-secret");
+        settings.Postgres.ToString().ShouldNotContain("very-secret");
+    }
+
+    [Theory]
+    [InlineData("name: ''", "'name'")]
+    [InlineData("citus: {group: -1}", "'citus.group'")]
+    [InlineData("restapi: {listen: 'nohost'}", "'restapi.listen'")]
+    [InlineData("postgresql: {listen: 'h:99999'}", "'postgresql.listen'")]
+    [InlineData("bootstrap: {dcs: {ttl: 5, loop_wait: 1, retry_timeout: 3}}", "loop_wait + 2")]
+    [InlineData("bootstrap: {dcs: {synchronous_mode: maybe}}", "'bootstrap.dcs.synchronous_mode'")]
+    [InlineData("tags: {nofailover: perhaps}", "'tags.nofailover'")]
+    public void A_bad_value_is_refused_naming_the_key(string yaml, string named)
+    {
+        var text = Minimal + "\n" + yaml;
+        if (yaml.StartsWith("name:", StringComparison.Ordinal))
+        {
+            text = Minimal.Replace("name: m1", yaml, StringComparison.Ordinal);
+        }
+        else if (yaml.StartsWith("postgresql:", StringComparison.Ordinal))
+        {
+            text = Minimal.Replace("postgresql:", "postgresql:\n  listen: 'h:99999'", StringComparison.Ordinal);
+        }
+
+        var error = Should.Throw<CitusHaException>(() => AgentSettingsLoader.Load(File("bad.yml", text), Env()));
+        error.ErrorId.ShouldBe(ErrorIds.InvalidConfiguration, error.Message);
+        error.Message.ShouldContain(named);
+    }
+
+    [Fact]
+    public void A_missing_password_says_which_key_and_how_to_give_it()
+    {
+        var text = Minimal.Replace("replication: {username: replicator, password: r}", "replication: {username: replicator}", StringComparison.Ordinal);
+        var error = Should.Throw<CitusHaException>(() => AgentSettingsLoader.Load(File("a.yml", text), Env()));
+        error.Message.ShouldContain("postgresql.authentication.replication.password");
+        error.Message.ShouldContain("_FILE");
+    }
+
+    [Fact]
+    public void An_unreadable_secret_file_names_the_variable()
+    {
+        var error = Should.Throw<CitusHaException>(() => AgentSettingsLoader.Load(File("a.yml", Minimal), Env(("CITUSHA_REPLICATION_PASSWORD_FILE", "/nonexistent/secret"))));
+        error.Message.ShouldContain("CITUSHA_REPLICATION_PASSWORD_FILE");
+    }
+
+    [Fact]
+    public void The_state_directory_may_not_live_inside_the_data_directory()
+    {
+        var error = Should.Throw<CitusHaException>(() => AgentSettingsLoader.Load(File("a.yml", Minimal + "\ncitusha: {state_dir: /var/lib/citusha/data/state}"), Env()));
+        error.Message.ShouldContain("citusha.state_dir");
+    }
+}
