@@ -4,6 +4,7 @@
 #   ./build.sh demo      the quick start: build, run a local formation (etcd + 3 agents + PostgreSQL), use the module and a switchover
 #   ./build.sh test      install missing test dependencies, build, run every test; ends with 'N passed, N failed[, N skipped]'
 #   ./build.sh package   the PowerShell Gallery .nupkg and the Azure Automation .zip in out/
+#   ./build.sh bench     failover, switchover, crash restart and agent footprint on a local formation (numbers)
 #   ./build.sh image     the agent's container image (needs a Docker engine)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -156,6 +157,13 @@ task_package() {
     ls -1 out/*.nupkg out/azure-automation/*.zip
 }
 
+task_bench() {
+    bash scripts/install-test-deps.sh
+    task_build
+    say "benchmark: a three-member local formation under a writer committing every 10 ms (prints numbers, asserts nothing)"
+    dotnet "tools/CitusHa.Benchmarks/bin/$CONFIGURATION/net10.0/citusha-bench.dll" --rounds "${CITUSHA_BENCH_ROUNDS:-3}"
+}
+
 task_image() {
     command -v docker >/dev/null 2>&1 || die "docker is not installed"
     docker info >/dev/null 2>&1 || die "no Docker engine answers here (docker info failed); build the image where one runs"
@@ -168,5 +176,6 @@ case "${1:-build}" in
     test) task_test ;;
     package) task_package ;;
     image) task_image ;;
-    *) die "unknown task '$1': use build, demo, test, package or image" ;;
+    bench) task_bench ;;
+    *) die "unknown task '$1': use build, demo, test, bench, package or image" ;;
 esac

@@ -127,11 +127,14 @@ public sealed class LocalFormation : IAsyncDisposable
     /// <summary>kill -9 of the agent and, if asked, its postmaster: the whole member lost at once.</summary>
     public async Task KillAsync(LocalMember member, bool postgresToo, CancellationToken cancellationToken)
     {
-        var postmaster = PostmasterPid(member);
+        ArgumentNullException.ThrowIfNull(member);
+        // The whole member, as when its pod is deleted: the postmaster and every backend, not only
+        // the postmaster (orphaned backends would keep serving their sessions for a moment).
+        var postgres = postgresToo && PostmasterPid(member) is { } postmaster ? Descendants(postmaster).Prepend(postmaster).ToList() : [];
         await SignalAsync(AgentPid(member), "KILL", cancellationToken).ConfigureAwait(false);
-        if (postgresToo)
+        foreach (var pid in postgres)
         {
-            await SignalAsync(postmaster, "KILL", cancellationToken).ConfigureAwait(false);
+            await SignalAsync(pid, "KILL", cancellationToken).ConfigureAwait(false);
         }
 
         await WaitForAgentExitAsync(member, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
@@ -149,8 +152,58 @@ public sealed class LocalFormation : IAsyncDisposable
             ? new CommandRunner().RunAsync("kill", [$"-{signal}", p.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5), cancellationToken)
             : Task.CompletedTask;
 
+    /// <summary>Every process below <paramref name="pid"/>, from /proc (by PID, never by name).</summary>
+    private static List<int> Descendants(int pid)
+    {
+        var children = new Dictionary<int, List<int>>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.Integer, CultureInfo.InvariantCulture, out var child))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                if (!children.TryGetValue(parent, out var list))
+                {
+                    children[parent] = list = [];
+                }
+
+                list.Add(child);
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        var result = new List<int>();
+        var queue = new Queue<int>([pid]);
+        while (queue.Count > 0)
+        {
+            foreach (var child in children.GetValueOrDefault(queue.Dequeue()) ?? [])
+            {
+                result.Add(child);
+                queue.Enqueue(child);
+            }
+        }
+
+        return result;
+    }
+
+    private bool disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         List<Process> running;
         lock (gate)
         {

@@ -50,6 +50,9 @@ internal sealed class PostgresConfigFiles
         settings.TryAdd("max_replication_slots", "10");
         settings.TryAdd("wal_keep_size", "128MB");
         settings.TryAdd("max_connections", "100");
+        // After a failover a standby must stream from the new primary at once: with quorum commit the
+        // new primary's writes wait for it (PostgreSQL's default retry interval is 5 s).
+        settings.TryAdd("wal_retrieve_retry_interval", "1s");
         if (replicaOf is not null)
         {
             settings["primary_conninfo"] = ConnInfo(replicaOf.Host, replicaOf.Port, options.ReplicationUserName, "replication");

@@ -55,7 +55,11 @@ public sealed class PostgresInstance : IPostgresControl
         Port = options.Port,
         Username = options.SuperuserName,
         Database = "postgres",
-        Pooling = false,
+        // A small pool: the loop queries every second, and a new backend each time costs CPU on both sides.
+        // Connections broken by a restart are dropped by the pool on their first failure.
+        Pooling = true,
+        MaxPoolSize = 4,
+        ConnectionIdleLifetime = 30,
         Timeout = 3,
         CommandTimeout = 10,
         ApplicationName = "citusha-agent",

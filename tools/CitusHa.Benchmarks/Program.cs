@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using CitusHa.Benchmarks;
+using CitusHa.Core.Configuration;
+using CitusHa.Core.Formation;
+using CitusHa.Core.Model;
+using CitusHa.Core.Operations;
+
+// citusha-bench [--rounds N]: a three-member formation under a writer committing every 10 ms.
+var rounds = args.Length == 2 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+var root = Directory.CreateTempSubdirectory("citusha-bench-").FullName;
+File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+var basePort = Ports.FreeRange(8);
+var options = new LocalFormationOptions
+{
+    Root = root,
+    AgentCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "citusha.dll")],
+    BasePort = basePort,
+    EtcdBinary = Environment.GetEnvironmentVariable("CITUSHA_ETCD_BIN") ?? "etcd",
+    PostgresBinDirectory = Environment.GetEnvironmentVariable("CITUSHA_PG_BINDIR"),
+    RunAsUser = Environment.IsPrivilegedProcess ? "postgres" : null,
+    PostgresParameters = new Dictionary<string, string> { ["shared_buffers"] = "32MB" },
+};
+await using var formation = new LocalFormation(options);
+using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(15));
+var ct = cts.Token;
+var dcs = DcsSettings.Create([formation.EtcdEndpoint], null, "demo", null, TimeSpan.FromSeconds(3));
+var results = new Results();
+try
+{
+    await formation.StartAsync(ct);
+    await Waits.HealthyAsync(dcs, 3, null, ct);
+    await using var writer = new Writer(string.Join(",", formation.Members.Select(m => $"127.0.0.1:{m.PostgresPort}")), formation.SuperuserPassword);
+    await writer.StartAsync(ct);
+    await Task.Delay(2000, ct);
+
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+    for (var i = 0; i < rounds; i++)
+    {
+        var leader = (await Waits.LeaderAsync(dcs, ct))!;
+        var start = Stopwatch.GetTimestamp();
+        var response = await http.PostAsJsonAsync($"{formation.Member(leader).ApiUrl}/switchover", new { leader }, ct);
+        var newLeader = await Waits.NewLeaderAsync(dcs, leader, ct);
+        results.Add("switchover: request → new leader (s)", Stopwatch.GetElapsedTime(start).TotalSeconds);
+        await Waits.HealthyAsync(dcs, 3, newLeader, ct);
+        await Task.Delay(1000, ct);
+        results.Add("switchover: longest write gap (s)", writer.LongestGapSince(start));
+        _ = response;
+    }
+
+    for (var i = 0; i < rounds; i++)
+    {
+        var leader = (await Waits.LeaderAsync(dcs, ct))!;
+        var member = formation.Member(leader);
+        var start = Stopwatch.GetTimestamp();
+        await LocalFormation.SignalAsync(LocalFormation.PostmasterPid(member), "KILL", ct);
+        results.Add("postgres crash: kill → first write (s)", await writer.FirstCommitAfterAsync(start, ct));
+        await Waits.HealthyAsync(dcs, 3, null, ct);
+        await Task.Delay(1000, ct);
+    }
+
+    for (var i = 0; i < rounds; i++)
+    {
+        var leader = (await Waits.LeaderAsync(dcs, ct))!;
+        var member = formation.Member(leader);
+        await formation.KillAsync(member, postgresToo: true, ct);
+        var start = Stopwatch.GetTimestamp(); // after the kill returned: every process of the member is gone
+        var newLeader = await Waits.NewLeaderAsync(dcs, leader, ct);
+        results.Add("member lost: kill → new leader (s)", Stopwatch.GetElapsedTime(start).TotalSeconds);
+        results.Add("member lost: kill → first write (s)", await writer.FirstCommitAfterAsync(start, ct));
+        formation.StartAgent(member);
+        await Waits.HealthyAsync(dcs, 3, newLeader, ct);
+        await Task.Delay(1000, ct);
+    }
+
+    await writer.DisposeAsync(); // stop writing first: a commit made after the check would look lost
+    results.Add("writer: failed statements", writer.Failures);
+    var lost = await writer.LostAsync(ct);
+    results.Add("writer: acknowledged rows lost", lost);
+
+    // The footprint of an idle agent (a standby's, so the leader's upkeep is not counted twice).
+    var idle = (await Waits.MembersAsync(dcs, ct)).First(m => m.Role != MemberRole.Leader).Name;
+    var pid = formation.AgentPid(formation.Member(idle))!.Value;
+    await Task.Delay(2000, ct);
+    var (rss, cpu) = await Footprint.MeasureAsync(pid, TimeSpan.FromSeconds(10), ct);
+    results.Add("agent RSS (MB)", rss);
+    results.Add("agent idle CPU (% of one core)", cpu);
+}
+finally
+{
+    results.Print(Console.Out);
+    await formation.DisposeAsync();
+    Directory.Delete(root, recursive: true);
+}
