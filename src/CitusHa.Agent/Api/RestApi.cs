@@ -48,6 +48,10 @@ internal static class RestApi
         Func<HttpContext, Task<IResult>> postSwitchover = http => Guarded(http, context, () => switchover.HandleAsync(http, failover: false));
         Func<HttpContext, Task<IResult>> postFailover = http => Guarded(http, context, () => switchover.HandleAsync(http, failover: true));
         Func<HttpContext, Task<IResult>> patchConfig = http => Guarded(http, context, () => PatchConfigAsync(http, context, loop));
+        Func<HttpContext, Task<IResult>> postRestart = http => Guarded(http, context, () => RestartAsync(http, loop));
+        Func<HttpContext, Task<IResult>> postReinitialize = http => Guarded(http, context, () => Task.FromResult(Reinitialize(context, loop)));
+        app.MapPost("/restart", postRestart);
+        app.MapPost("/reinitialize", postReinitialize);
         app.MapPost("/switchover", postSwitchover);
         app.MapPost("/failover", postFailover);
         app.MapMethods("/config", ["PATCH"], patchConfig);
@@ -63,6 +67,53 @@ internal static class RestApi
     {
         var snapshot = await context.Store.ReadPrefixAsync(context.Key(key), ct).ConfigureAwait(false);
         return snapshot.Items.FirstOrDefault(i => i.Key == context.Key(key))?.Value;
+    }
+
+    /// <summary><c>POST /restart</c>: fast stop and start in the same role; waits for it (Patroni: 200 or 503).</summary>
+    private static async Task<IResult> RestartAsync(HttpContext http, HaLoop loop)
+    {
+        if (http.Request.ContentLength > 0)
+        {
+            var body = await JsonSerializer.DeserializeAsync<JsonObject>(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+            if (body?.ContainsKey("schedule") == true)
+            {
+                return Results.Text("Scheduled restarts are not supported by this agent yet; restart now, or schedule it from outside.", statusCode: 400);
+            }
+        }
+
+        if (loop.RequestRestart() is not { } restart)
+        {
+            return Results.Text("restart conditions are not satisfied: another operation is in progress", statusCode: 503);
+        }
+
+        try
+        {
+            await restart.WaitAsync(TimeSpan.FromMinutes(2), http.RequestAborted).ConfigureAwait(false);
+            return Results.Text("restarted successfully", statusCode: 200);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Results.Text($"restart failed: {e.Message}", statusCode: 503);
+        }
+    }
+
+    /// <summary><c>POST /reinitialize</c>: replicas only; returns once started.</summary>
+    private static IResult Reinitialize(AgentContext context, HaLoop loop)
+    {
+        var view = context.Status.Last?.View;
+        if (view?.Dcs?.Leader is not { } leader)
+        {
+            return Results.Text("Cluster has no leader, can not reinitialize", statusCode: 503);
+        }
+
+        if (leader.Name == context.MyName)
+        {
+            return Results.Text("I am the leader, can not reinitialize", statusCode: 503);
+        }
+
+        return loop.RequestReinitialize(leader.Name) is null
+            ? Results.Text("reinitialize already in progress", statusCode: 503)
+            : Results.Text("reinitialize started", statusCode: 200);
     }
 
     /// <summary><c>PATCH /config</c>: merge (null deletes a key) with compare-and-swap; 409 when someone else wrote meanwhile.</summary>

@@ -13,6 +13,8 @@ internal static class ControlCommands
     {
         yield return Switchover();
         yield return Failover();
+        yield return Restart();
+        yield return Reinit();
         yield return Pause(pause: true);
         yield return Pause(pause: false);
     }
@@ -43,6 +45,26 @@ internal static class ControlCommands
         command.Options.Add(candidate);
         command.SetAction((result, ct) => RunAsync(() =>
             GroupControl.FailoverAsync(Settings(connection, result, cluster), result.GetValue(group), result.GetValue(candidate)!, ApiCredentials(), ct)));
+        return command;
+    }
+
+    private static Command Restart()
+    {
+        var (command, connection, cluster, group) = Base("restart", "Restart PostgreSQL on members of a group (all when none are named), replicas first.");
+        var members = new Option<string[]>("--member") { Description = "Only these members.", AllowMultipleArgumentsPerToken = true };
+        command.Options.Add(members);
+        command.SetAction((result, ct) => RunAsync(() =>
+            GroupControl.RestartAsync(Settings(connection, result, cluster), result.GetValue(group), result.GetValue(members) ?? [], ApiCredentials(), ct)));
+        return command;
+    }
+
+    private static Command Reinit()
+    {
+        var (command, connection, cluster, group) = Base("reinit", "Rebuild a replica from the leader (stop, wipe, base backup, start).");
+        var member = new Option<string>("--member") { Description = "The replica to rebuild.", Required = true };
+        command.Options.Add(member);
+        command.SetAction((result, ct) => RunAsync(() =>
+            GroupControl.ReinitializeAsync(Settings(connection, result, cluster), result.GetValue(group), result.GetValue(member)!, ApiCredentials(), ct)));
         return command;
     }
 

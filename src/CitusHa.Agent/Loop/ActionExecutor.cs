@@ -42,7 +42,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                     return;
                 case CloneFromMember clone:
                     var source = context.SourceFor(clone.Source, view.Dcs!) ?? throw new InvalidOperationException($"{clone.Source} publishes no conn_url.");
-                    Start(OperationKind.BaseBackup, "creating replica", async ct =>
+                    _ = Start(OperationKind.BaseBackup, "creating replica", async ct =>
                     {
                         await context.Postgres.BaseBackupAsync(source, ct).ConfigureAwait(false);
                         await context.Postgres.StartAsync(source, ct).ConfigureAwait(false);
@@ -64,13 +64,13 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                     await PromoteAsync(view, cancellationToken).ConfigureAwait(false);
                     return;
                 case StartAsPrimary:
-                    Start(OperationKind.Restart, null, ct => context.Postgres.StartAsync(null, ct), view);
+                    _ = Start(OperationKind.Restart, null, ct => context.Postgres.StartAsync(null, ct), view);
                     return;
                 case FollowLeader follow:
                     await FollowAsync(follow.Leader, view, cancellationToken).ConfigureAwait(false);
                     return;
                 case HandOver handOver:
-                    Start(OperationKind.Demote, null, ct => HandOverAsync(handOver.Candidate, view, ct), view);
+                    _ = Start(OperationKind.Demote, null, ct => HandOverAsync(handOver.Candidate, view, ct), view);
                     return;
                 case ClearFailoverRequest:
                     await ClearFailoverAsync(view, cancellationToken).ConfigureAwait(false);
@@ -102,7 +102,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
             return; // another member won the bootstrap race
         }
 
-        Start(OperationKind.Bootstrap, "initializing new cluster", async ct =>
+        _ = Start(OperationKind.Bootstrap, "initializing new cluster", async ct =>
         {
             try
             {
@@ -148,7 +148,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
             return;
         }
 
-        Start(OperationKind.Rewind, null, async ct =>
+        _ = Start(OperationKind.Rewind, null, async ct =>
         {
             var observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
             if (observed.PostmasterAlive)
@@ -206,13 +206,41 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         }
     }
 
-    private void Start(OperationKind kind, string? state, Func<CancellationToken, Task> work, GroupView view)
+    /// <summary>
+    /// Restart on the operator's request: fast stop, then start in the same role (as primary when we
+    /// hold the leader key, else as a replica of the leader). Null when another operation is running.
+    /// </summary>
+    public Task? TryRestart(GroupView view)
+    {
+        var leader = view.Dcs?.Leader?.Name;
+        var source = leader is not null && leader != context.MyName ? context.SourceFor(leader, view.Dcs!) : null;
+        return Start(OperationKind.Restart, "restarting", async ct =>
+        {
+            await context.Postgres.StopAsync(StopMode.Fast, ct).ConfigureAwait(false);
+            await context.Postgres.StartAsync(view.HoldsLeaderKey ? null : source, ct).ConfigureAwait(false);
+        }, view);
+    }
+
+    /// <summary>Reinitialize a replica from the leader: stop, wipe, base backup, start. Null when another operation runs.</summary>
+    public Task? TryReinitialize(GroupView view, string leader)
+    {
+        var source = context.SourceFor(leader, view.Dcs!) ?? throw new InvalidOperationException($"The leader {leader} publishes no conn_url.");
+        return Start(OperationKind.Reinitialize, "creating replica", async ct =>
+        {
+            await context.Postgres.StopAsync(StopMode.Immediate, ct).ConfigureAwait(false);
+            await context.Postgres.WipeAsync(ct).ConfigureAwait(false);
+            await context.Postgres.BaseBackupAsync(source, ct).ConfigureAwait(false);
+            await context.Postgres.StartAsync(source, ct).ConfigureAwait(false);
+        }, view);
+    }
+
+    private Task? Start(OperationKind kind, string? state, Func<CancellationToken, Task> work, GroupView view)
     {
         lock (gate)
         {
             if (running is not null)
             {
-                return;
+                return null;
             }
 
             var cancel = new CancellationTokenSource();
@@ -229,6 +257,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                 catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
                 {
                     LoopLog.ActionFailed(context.Logger, context.MyName, kind.ToString(), e.Message, e);
+                    throw;
                 }
                 finally
                 {
@@ -243,6 +272,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                 }
             });
             running = (operation, task, cancel);
+            return task;
         }
     }
 
@@ -265,7 +295,14 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                 // It just finished.
             }
 
-            await op.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            try
+            {
+                await op.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Already logged by the operation itself; cancelling is what we wanted.
+            }
         }
     }
 

@@ -35,6 +35,12 @@ internal sealed class HaLoop : BackgroundService
         executor = new ActionExecutor(context, sync, () => Wake("operation finished"));
     }
 
+    /// <summary>Operator restart (REST); null when the agent is busy with another operation or has not observed yet.</summary>
+    public Task? RequestRestart() => context.Status.Last is { } last ? executor.TryRestart(last.View) : null;
+
+    /// <summary>Operator reinitialize of this replica from <paramref name="leader"/>.</summary>
+    public Task? RequestReinitialize(string leader) => context.Status.Last is { } last ? executor.TryReinitialize(last.View, leader) : null;
+
     /// <summary>Runs a cycle soon (REST actions, events). Coalesces: at most one pending wake-up.</summary>
     public void Wake(string reason) => wakeups.Writer.TryWrite(reason);
 

@@ -64,6 +64,36 @@ public static class GroupControl
         throw last ?? new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.MemberUnavailable, $"No member of group {group} answered.");
     }
 
+    /// <summary>Restarts PostgreSQL on the named members (all of the group when none are named), one after another, replicas first.</summary>
+    public static async Task<string> RestartAsync(DcsSettings settings, int group, IReadOnlyCollection<string> names, DcsCredentials? api, CancellationToken cancellationToken)
+    {
+        var members = await MembersAsync(settings, group, cancellationToken).ConfigureAwait(false);
+        var unknown = names.Where(n => members.All(m => m.Name != n)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new CitusHaException(CitusErrorKind.NotFound, ErrorIds.MemberNotFound, $"Not members of group {group}: {string.Join(", ", unknown)}.", unknown[0]);
+        }
+
+        var lines = new List<string>();
+        foreach (var member in members.Where(m => names.Count == 0 || names.Contains(m.Name)).OrderBy(m => m.Role == MemberRole.Leader ? 1 : 0))
+        {
+            await SendAsync(HttpMethod.Post, member.ApiUrl, "restart", [], api, cancellationToken).ConfigureAwait(false);
+            lines.Add($"Success: restart on member {member.Name}");
+        }
+
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>Rebuilds a replica from the leader (base backup).</summary>
+    public static async Task<string> ReinitializeAsync(DcsSettings settings, int group, string member, DcsCredentials? api, CancellationToken cancellationToken)
+    {
+        var members = await MembersAsync(settings, group, cancellationToken).ConfigureAwait(false);
+        var target = members.FirstOrDefault(m => m.Name == member)
+            ?? throw new CitusHaException(CitusErrorKind.NotFound, ErrorIds.MemberNotFound, $"Member '{member}' is not in group {group} of '{settings.Scope}'.", member);
+        var answer = await SendAsync(HttpMethod.Post, target.ApiUrl, "reinitialize", [], api, cancellationToken).ConfigureAwait(false);
+        return $"Success: {answer} on member {member}";
+    }
+
     private static async Task<IReadOnlyList<TopologyMember>> MembersAsync(DcsSettings settings, int group, CancellationToken cancellationToken)
     {
         var topology = await Topology.GetAsync(settings, new TopologyRequest([group]), cancellationToken).ConfigureAwait(false);
@@ -72,6 +102,8 @@ public static class GroupControl
             ? members
             : throw new CitusHaException(CitusErrorKind.NotFound, ErrorIds.GroupNotFound, $"Group {group} of '{settings.Scope}' has no members.", group);
     }
+
+    private static bool IsRefusal(string text) => !text.StartsWith("restart failed", StringComparison.Ordinal) && !text.Contains("status unknown", StringComparison.Ordinal);
 
     private static async Task<string> SendAsync(HttpMethod method, string? apiUrl, string path, JsonObject body, DcsCredentials? credentials, CancellationToken cancellationToken)
     {
@@ -105,7 +137,7 @@ public static class GroupControl
                 HttpStatusCode.OK or HttpStatusCode.Accepted => text,
                 HttpStatusCode.Unauthorized => throw new CitusHaException(CitusErrorKind.Unauthorized, ErrorIds.ApiAuthenticationFailed, $"The member's REST API refused the credentials ({text}).", api.ToString()),
                 HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity => throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.RequestRefused, text, api.ToString()),
-                HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict => throw new CitusHaException(CitusErrorKind.Conflict, ErrorIds.RequestRefused, text, api.ToString()),
+                HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.ServiceUnavailable when IsRefusal(text) => throw new CitusHaException(CitusErrorKind.Conflict, ErrorIds.RequestRefused, text, api.ToString()),
                 _ => throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.RequestFailed, $"{(int)response.StatusCode}: {text}", api.ToString()),
             };
         }

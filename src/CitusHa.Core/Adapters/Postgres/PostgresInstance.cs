@@ -23,6 +23,10 @@ public sealed class PostgresInstance : IPostgresControl
     private DateTimeOffset? exitedUnexpectedlyAt;
     private TaskCompletionSource exited = NewExitSignal();
     private readonly BoundedLog serverLog = new();
+    private NpgsqlDataSource? localDataSource;
+
+    /// <summary>Pooled connections to the local server; emptied whenever the postmaster starts or exits.</summary>
+    private NpgsqlDataSource LocalSource => localDataSource ??= NpgsqlDataSource.Create(LocalConnectionString);
 
     /// <summary>The last lines the postmaster printed (for status and error messages).</summary>
     public string RecentServerLog(int lines = 20) => serverLog.Tail(lines);
@@ -179,7 +183,7 @@ public sealed class PostgresInstance : IPostgresControl
         files.WritePgPass();
         files.Write(replicaOf);
         await ChownAsync(cancellationToken, options.StateDirectory, options.DataDirectory).ConfigureAwait(false);
-        File.Delete(Path.Combine(options.DataDirectory, "postmaster.pid.citusha-stale"));
+        localDataSource?.Clear();
 
         var process = new Process { StartInfo = runner.StartInfo(Bin("postgres"), ["-D", options.DataDirectory]), EnableRaisingEvents = true };
         var log = serverLog;
@@ -208,7 +212,7 @@ public sealed class PostgresInstance : IPostgresControl
 
             try
             {
-                await using var connection = new NpgsqlConnection(LocalConnectionString);
+                await using var connection = LocalSource.CreateConnection();
                 await connection.OpenAsync(deadline.Token).ConfigureAwait(false);
                 return;
             }
@@ -381,12 +385,11 @@ public sealed class PostgresInstance : IPostgresControl
             process = postmaster;
         }
 
-        if (process is not null)
+        process?.Dispose();
+        if (localDataSource is not null)
         {
-            process.Dispose();
+            await localDataSource.DisposeAsync().ConfigureAwait(false);
         }
-
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     /// <summary>Npgsql's failures become Core's: the agent never sees a driver exception.</summary>
@@ -418,7 +421,7 @@ public sealed class PostgresInstance : IPostgresControl
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(LocalConnectionString);
+        var connection = LocalSource.CreateConnection();
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -445,7 +448,7 @@ public sealed class PostgresInstance : IPostgresControl
                    (SELECT sender_host FROM pg_stat_wal_receiver),
                    (SELECT sender_port FROM pg_stat_wal_receiver)
             """;
-        await using var connection = new NpgsqlConnection(LocalConnectionString);
+        await using var connection = LocalSource.CreateConnection();
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -507,6 +510,8 @@ public sealed class PostgresInstance : IPostgresControl
             {
                 exitedUnexpectedlyAt = time.GetUtcNow();
             }
+
+            localDataSource?.Clear(); // every pooled connection died with the server
 
             var signal = exited;
             exited = NewExitSignal();
