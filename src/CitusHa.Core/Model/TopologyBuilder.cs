@@ -148,21 +148,5 @@ public static class TopologyBuilder
             && long.TryParse(legacy, NumberStyles.Integer, CultureInfo.InvariantCulture, out var old) ? old : null;
     }
 
-    private static JsonElement? ParseObject(string? json)
-    {
-        if (string.IsNullOrWhiteSpace(json))
-        {
-            return null;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private static JsonElement? ParseObject(string? json) => JsonObjects.Parse(json);
 }
