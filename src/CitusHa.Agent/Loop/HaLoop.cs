@@ -19,6 +19,7 @@ internal sealed class HaLoop : BackgroundService
     private readonly MemberRecordWriter member;
     private readonly LeaderUpkeep upkeep;
     private readonly ActionExecutor executor;
+    private readonly ParameterSync parameters;
     private readonly TimeProvider time;
     private string? lastReason;
     private HaSettings current;
@@ -33,6 +34,7 @@ internal sealed class HaLoop : BackgroundService
         var sync = new SyncReplication(context);
         upkeep = new LeaderUpkeep(context, sync);
         executor = new ActionExecutor(context, sync, () => Wake("operation finished"));
+        parameters = new ParameterSync(context);
     }
 
     /// <summary>Operator restart (REST); null when the agent is busy with another operation or has not observed yet.</summary>
@@ -103,7 +105,12 @@ internal sealed class HaLoop : BackgroundService
             try
             {
                 var after = decision is NoAction ? pg : await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
-                await member.PublishAsync(member.Build(view, after, context.Status.OperationState), lease.Id, cancellationToken).ConfigureAwait(false);
+                if (decision is NoAction && executor.Current is null)
+                {
+                    await parameters.SyncAsync(view, after, cancellationToken).ConfigureAwait(false);
+                }
+
+                await member.PublishAsync(member.Build(view, after, context.Status.OperationState, parameters.PendingRestart), lease.Id, cancellationToken).ConfigureAwait(false);
                 if (decision is NoAction && view.HoldsLeaderKey && pg.AcceptingConnections && pg.InRecovery == false)
                 {
                     await upkeep.RunAsync(view, pg, cancellationToken).ConfigureAwait(false);

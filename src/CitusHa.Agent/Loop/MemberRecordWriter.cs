@@ -27,7 +27,7 @@ internal sealed class MemberRecordWriter(AgentSettings settings, IDcsStore store
             _ => "stopped",
         };
 
-    public string Build(GroupView view, PostgresObservation pg, string? operationState)
+    public string Build(GroupView view, PostgresObservation pg, string? operationState, IReadOnlyList<string>? pendingRestart = null)
     {
         var role = !pg.HasData ? "uninitialized" : pg.InRecovery == false ? "primary" : "replica";
         var record = new JsonObject
@@ -92,6 +92,12 @@ internal sealed class MemberRecordWriter(AgentSettings settings, IDcsStore store
         if (view.Dcs is { Paused: true })
         {
             record["pause"] = true;
+        }
+
+        if (pendingRestart is { Count: > 0 })
+        {
+            record["pending_restart"] = true;
+            record["pending_restart_reason"] = new JsonObject(pendingRestart.Select(n => KeyValuePair.Create<string, JsonNode?>(n, view.Dcs?.PostgresParameters.GetValueOrDefault(n))));
         }
 
         return record.ToJsonString();

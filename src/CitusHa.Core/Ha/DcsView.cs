@@ -24,6 +24,9 @@ public sealed record DcsView
     /// <summary>The group's timeline from the <c>history</c> key (last line + 1), null if unknown.</summary>
     public int? ClusterTimeline { get; init; }
 
+    /// <summary>PostgreSQL parameters from the group's <c>config</c> key (<c>postgresql.parameters</c>).</summary>
+    public IReadOnlyDictionary<string, string> PostgresParameters { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Members with live member keys, me included.</summary>
     public IReadOnlyList<MemberInfo> Members { get; init; } = [];
 

@@ -44,6 +44,16 @@ public interface IPostgresControl : IAsyncDisposable
     /// <summary>Makes the physical replication slots on this primary exactly <paramref name="slotNames"/> (slots of others, such as Citus' own, untouched unless prefixed as ours).</summary>
     Task EnsureSlotsAsync(IReadOnlyCollection<string> slotNames, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Applies dynamic parameters with ALTER SYSTEM and a reload (<paramref name="reset"/> are reset to
+    /// their defaults). Returns the names whose new value needs a restart (context postmaster).
+    /// Unknown names are skipped and returned in <c>Unknown</c>.
+    /// </summary>
+    Task<(IReadOnlyList<string> NeedRestart, IReadOnlyList<string> Unknown)> ApplyParametersAsync(IReadOnlyDictionary<string, string> values, IReadOnlyCollection<string> reset, CancellationToken cancellationToken);
+
+    /// <summary>Parameters whose configured value waits for a restart (pg_settings.pending_restart).</summary>
+    Task<IReadOnlyList<string>> PendingRestartAsync(CancellationToken cancellationToken);
+
     /// <summary>Sets synchronous_standby_names and reloads.</summary>
     Task SetSynchronousStandbyNamesAsync(string value, CancellationToken cancellationToken);
 

@@ -316,6 +316,79 @@ public sealed class PostgresInstance : IPostgresControl
         }
     }
 
+    public Task<(IReadOnlyList<string> NeedRestart, IReadOnlyList<string> Unknown)> ApplyParametersAsync(IReadOnlyDictionary<string, string> values, IReadOnlyCollection<string> reset, CancellationToken cancellationToken) =>
+        SqlAsync(() => ApplyParametersCoreAsync(values, reset, cancellationToken));
+
+    private async Task<(IReadOnlyList<string> NeedRestart, IReadOnlyList<string> Unknown)> ApplyParametersCoreAsync(IReadOnlyDictionary<string, string> values, IReadOnlyCollection<string> reset, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var contexts = new Dictionary<string, (string Context, string Setting)>(StringComparer.Ordinal);
+        await using (var query = new NpgsqlCommand("SELECT name, context, setting FROM pg_settings WHERE name = ANY($1)", connection) { Parameters = { new() { Value = values.Keys.Concat(reset).ToArray() } } })
+        await using (var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                contexts[reader.GetString(0)] = (reader.GetString(1), reader.GetString(2));
+            }
+        }
+
+        var needRestart = new List<string>();
+        var unknown = new List<string>();
+        foreach (var (name, value) in values)
+        {
+            if (!contexts.TryGetValue(name, out var info))
+            {
+                unknown.Add(name);
+                continue;
+            }
+
+            // Names come from pg_settings, so they are real identifiers; values are quoted literals.
+            await using var alter = new NpgsqlCommand($"ALTER SYSTEM SET \"{name}\" = {Quote(value)}", connection);
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (info.Context == "postmaster")
+            {
+                needRestart.Add(name);
+            }
+        }
+
+        foreach (var name in reset.Where(contexts.ContainsKey))
+        {
+            await using var alter = new NpgsqlCommand($"ALTER SYSTEM RESET \"{name}\"", connection);
+            await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var reload = new NpgsqlCommand("SELECT pg_reload_conf()", connection))
+        {
+            await reload.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        // After a reload pg_settings.pending_restart tells which values wait for a restart.
+        await using var pending = new NpgsqlCommand("SELECT name FROM pg_settings WHERE pending_restart", connection);
+        await using var pendingReader = await pending.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var stillPending = new List<string>();
+        while (await pendingReader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            stillPending.Add(pendingReader.GetString(0));
+        }
+
+        return (needRestart.Where(stillPending.Contains).Concat(stillPending.Except(needRestart)).Distinct().ToList(), unknown);
+    }
+
+    public Task<IReadOnlyList<string>> PendingRestartAsync(CancellationToken cancellationToken) =>
+        SqlAsync<IReadOnlyList<string>>(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var pending = new NpgsqlCommand("SELECT name FROM pg_settings WHERE pending_restart ORDER BY name", connection);
+            await using var reader = await pending.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var names = new List<string>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                names.Add(reader.GetString(0));
+            }
+
+            return names;
+        });
+
     public Task SetSynchronousStandbyNamesAsync(string value, CancellationToken cancellationToken) =>
         SqlAsync(() => SetSynchronousStandbyNamesCoreAsync(value, cancellationToken));
 

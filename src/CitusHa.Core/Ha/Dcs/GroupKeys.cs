@@ -39,6 +39,7 @@ public static class GroupKeys
             ClusterLsn = ClusterLsn(keys.GetValueOrDefault(DcsPaths.Status)?.Value),
             ClusterTimeline = ClusterTimeline(keys.GetValueOrDefault(DcsPaths.History)?.Value),
             Members = members,
+            PostgresParameters = Parameters(config),
         };
         return (view, settings);
     }
@@ -155,6 +156,21 @@ public static class GroupKeys
     }
 
     private static JsonElement? Object(string? json) => JsonObjects.Parse(json);
+
+    private static Dictionary<string, string> Parameters(JsonElement? config)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (config is { } c && c.TryGetProperty("postgresql", out var pg) && pg.ValueKind == JsonValueKind.Object
+            && pg.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in parameters.EnumerateObject())
+            {
+                result[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() ?? string.Empty : p.Value.GetRawText();
+            }
+        }
+
+        return result;
+    }
 
     private static long? Max(long? a, long? b) => a is null ? b : b is null ? a : Math.Max(a.Value, b.Value);
 }
