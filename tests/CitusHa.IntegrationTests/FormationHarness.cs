@@ -29,7 +29,7 @@ public sealed class FormationHarness : IAsyncDisposable
     /// <paramref name="etcdEndpointFor"/>, given etcd's port and a member's name, names the endpoint that
     /// member uses (a proxy a test can cut).
     /// </summary>
-    public static async Task<FormationHarness> StartAsync(int members = 3, Func<int, string, string>? etcdEndpointFor = null, CancellationToken cancellationToken = default)
+    public static async Task<FormationHarness> StartAsync(int members = 3, Func<int, string, string>? etcdEndpointFor = null, string synchronousMode = "quorum", CancellationToken cancellationToken = default)
     {
         var root = Path.Combine(Path.GetTempPath(), "citusha-tests", $"formation-{Guid.NewGuid():N}"[..24]);
         Directory.CreateDirectory(root);
@@ -46,6 +46,7 @@ public sealed class FormationHarness : IAsyncDisposable
             BasePort = basePort,
             PostgresParameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB", ["max_connections"] = "40" },
             EtcdEndpointFor = etcdEndpointFor is null ? null : name => etcdEndpointFor(basePort, name),
+            SynchronousMode = synchronousMode,
         });
         var harness = new FormationHarness(formation, root, DcsSettings.Create([formation.EtcdEndpoint], null, "demo", null, TimeSpan.FromSeconds(3)));
         try
