@@ -42,6 +42,11 @@ public sealed class CliCommandTests(ITestOutputHelper output)
         var leader = (await harness.LeaderAsync(ct))!;
         var replica = harness.Formation.Members.First(m => m.Name != leader);
 
+        // A second agent with a live member's name refuses to start.
+        var (duplicateExit, duplicate) = await CitushaAsync(ct, "run", "-c", replica.ConfigFile);
+        duplicateExit.ShouldBe(4, duplicate);
+        duplicate.ShouldContain("[DuplicateMemberName]");
+
         var pidsBefore = harness.Formation.Members.Select(m => LocalFormation.PostmasterPid(m)).ToList();
         var (exit, text) = await CitushaAsync(ct, "restart", "demo", "--group", "0", "-d", etcd);
         output.WriteLine(text);

@@ -30,6 +30,16 @@ internal static class RunCommand
                 return ExitCodes.For(e.Kind);
             }
 
+            try
+            {
+                await EnsureUniqueNameAsync(settings, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CitusHaException e)
+            {
+                await Console.Error.WriteLineAsync($"citusha: {e.Message} [{e.ErrorId}]").ConfigureAwait(false);
+                return ExitCodes.For(e.Kind);
+            }
+
             var app = Build(settings);
             await using (app.ConfigureAwait(false))
             {
@@ -39,6 +49,46 @@ internal static class RunCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Patroni's ensure_unique_name: refuse to start when a member with our name is alive (its key
+    /// exists and its REST API answers). A key left by our own previous life does not answer.
+    /// </summary>
+    private static async Task EnsureUniqueNameAsync(AgentSettings settings, CancellationToken cancellationToken)
+    {
+        var key = Core.Dcs.DcsPaths.MemberKey(settings.Dcs.Namespace, settings.Dcs.Scope!, settings.Group, settings.Name);
+        Core.Dcs.DcsSnapshot snapshot;
+        var store = DcsConnection.Open(settings.Dcs);
+        await using (store.ConfigureAwait(false))
+        {
+            try
+            {
+                snapshot = await store.ReadPrefixAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CitusHaException)
+            {
+                return; // etcd not reachable yet: the loop will wait for it
+            }
+        }
+
+        var record = snapshot.Items.FirstOrDefault(i => i.Key == key) is { } kv ? Core.Model.MemberRecord.Parse(kv.Value) : null;
+        if (record?.ApiUrl is not { } api || !Uri.TryCreate(api, UriKind.Absolute, out var uri))
+        {
+            return;
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            using var response = await http.GetAsync(new Uri(uri, "/liveness"), cancellationToken).ConfigureAwait(false);
+            throw new CitusHaException(CitusErrorKind.Conflict, ErrorIds.DuplicateMemberName,
+                $"Another agent named '{settings.Name}' is alive in group {settings.Group} of '{settings.Dcs.Scope}' (its API at {uri.GetLeftPart(UriPartial.Authority)} answers). Member names must be unique in a group.", settings.Name);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            // Nobody answers: the key is a leftover of our own previous run.
+        }
     }
 
     public static WebApplication Build(AgentSettings settings)

@@ -25,6 +25,7 @@ public static class ErrorIds
     public const string InvalidCredential = nameof(InvalidCredential);
     public const string InvalidConfiguration = nameof(InvalidConfiguration);
     public const string NoLeader = nameof(NoLeader);
+    public const string DuplicateMemberName = nameof(DuplicateMemberName);
     public const string MemberNotFound = nameof(MemberNotFound);
     public const string MemberUnavailable = nameof(MemberUnavailable);
     public const string ApiAuthenticationFailed = nameof(ApiAuthenticationFailed);
