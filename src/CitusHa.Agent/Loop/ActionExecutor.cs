@@ -159,7 +159,17 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
             // A data directory that was a primary, or is behind the leader's timeline, may have
             // diverged: pg_rewind finds out (and says "no rewind required" when it has not).
             var leaderTimeline = view.Dcs!.Member(leader)?.Timeline;
-            if (observed.ControlState is "in production" or "shut down" || (leaderTimeline is { } tl && observed.Timeline < tl))
+            var wasPrimary = observed.ControlState is "in production" or "shut down";
+            if (wasPrimary && (leaderTimeline is null || leaderTimeline <= observed.Timeline))
+            {
+                // The new leader has not published its new timeline yet, so its promotion (and the
+                // checkpoint that puts the timeline into pg_control) may not be done: pg_rewind would
+                // read the old timeline, answer "no rewind required", and leave us diverged. Next cycle.
+                LoopLog.ActionFailed(context.Logger, context.MyName, "rewind", $"waiting for {leader} to publish its new timeline before rewinding", new InvalidOperationException("leader timeline not yet published"));
+                return;
+            }
+
+            if (wasPrimary || (leaderTimeline is { } tl && observed.Timeline < tl))
             {
                 var (rewound, detail) = await context.Postgres.RewindAsync(source, ct).ConfigureAwait(false);
                 if (!rewound)
