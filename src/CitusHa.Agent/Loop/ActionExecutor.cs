@@ -191,6 +191,24 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
     /// </summary>
     private async Task HandOverAsync(string? candidate, GroupView view, CancellationToken cancellationToken)
     {
+        if (candidate is null && view.Dcs?.Failover is null)
+        {
+            // A hand-over without a request (primary_start_timeout): record who leaves so the race skips us.
+            await StopAndReleaseAsync(cancellationToken, () => context.Store.PutAsync(context.Key("failover"), $"{{\"leader\":\"{context.MyName}\"}}", 0, cancellationToken)).ConfigureAwait(false);
+            return;
+        }
+
+        await StopAndReleaseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The graceful part of every hand-over (switchover, primary_start_timeout, SIGTERM): checkpoint so
+    /// the stop is short, fast stop (WAL senders ship everything up to the shutdown checkpoint),
+    /// publish that position, then release the leader key. <paramref name="beforeRelease"/> runs just
+    /// before the key is released.
+    /// </summary>
+    public async Task StopAndReleaseAsync(CancellationToken cancellationToken, Func<Task>? beforeRelease = null)
+    {
         await context.Postgres.CheckpointAsync(cancellationToken).ConfigureAwait(false);
         await context.Postgres.StopAsync(StopMode.Fast, cancellationToken).ConfigureAwait(false);
         var stopped = await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
@@ -199,10 +217,9 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
             await context.Store.PutAsync(context.Key("status"), $"{{\"optime\":{checkpoint}}}", 0, cancellationToken).ConfigureAwait(false);
         }
 
-        if (candidate is null && view.Dcs?.Failover is null)
+        if (beforeRelease is not null)
         {
-            // A hand-over without a request (primary_start_timeout): record who leaves so the race skips us.
-            await context.Store.PutAsync(context.Key("failover"), $"{{\"leader\":\"{context.MyName}\"}}", 0, cancellationToken).ConfigureAwait(false);
+            await beforeRelease().ConfigureAwait(false);
         }
 
         await context.Store.DeleteIfValueAsync(context.Key("leader"), context.MyName, cancellationToken).ConfigureAwait(false);

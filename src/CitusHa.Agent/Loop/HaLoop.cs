@@ -201,15 +201,7 @@ internal sealed class HaLoop : BackgroundService
             var snapshot = context.Status.Last;
             if (snapshot is { View.HoldsLeaderKey: true } && snapshot.View.Dcs is { Paused: false } dcs && dcs.Members.Count > 1)
             {
-                await context.Postgres.CheckpointAsync(cancellationToken).ConfigureAwait(false);
-                await context.Postgres.StopAsync(StopMode.Fast, cancellationToken).ConfigureAwait(false);
-                var stopped = await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
-                if (stopped.Lsn is { } checkpoint)
-                {
-                    await context.Store.PutAsync(context.Key("status"), $"{{\"optime\":{checkpoint}}}", 0, cancellationToken).ConfigureAwait(false);
-                }
-
-                await context.Store.DeleteIfValueAsync(context.Key("leader"), context.MyName, cancellationToken).ConfigureAwait(false);
+                await executor.StopAndReleaseAsync(cancellationToken).ConfigureAwait(false);
             }
             else if (snapshot?.View.Dcs is not { Paused: true })
             {

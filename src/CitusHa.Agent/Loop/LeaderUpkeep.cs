@@ -28,7 +28,7 @@ internal sealed class LeaderUpkeep(AgentContext context, SyncReplication sync)
             await context.Store.PutAsync(context.Key("initialize"), sysid, 0, cancellationToken).ConfigureAwait(false);
         }
 
-        await EnsureConfigAsync(view, cancellationToken).ConfigureAwait(false);
+        await EnsureConfigAsync(cancellationToken).ConfigureAwait(false);
         await EnsureHistoryAsync(pg, dcs, cancellationToken).ConfigureAwait(false);
 
         var slots = dcs.Members.Where(m => m.Name != context.MyName).Select(m => PostgresOptions.SlotNameFor(m.Name)).ToList();
@@ -41,7 +41,7 @@ internal sealed class LeaderUpkeep(AgentContext context, SyncReplication sync)
     }
 
     /// <summary>Patroni's bootstrap.dcs: the group's dynamic configuration, written once by the leader.</summary>
-    public async Task EnsureConfigAsync(GroupView view, CancellationToken cancellationToken)
+    private async Task EnsureConfigAsync(CancellationToken cancellationToken)
     {
         var ha = context.Settings.Ha;
         var config = new JsonObject
@@ -56,7 +56,6 @@ internal sealed class LeaderUpkeep(AgentContext context, SyncReplication sync)
             ["postgresql"] = new JsonObject { ["use_pg_rewind"] = true, ["use_slots"] = true },
         };
         await context.Store.PutIfModRevisionAsync(context.Key("config"), config.ToJsonString(), 0, 0, cancellationToken).ConfigureAwait(false);
-        _ = view;
     }
 
     /// <summary>The timeline history from PostgreSQL's own history file, as Patroni writes it.</summary>

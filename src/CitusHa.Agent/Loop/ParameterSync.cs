@@ -19,6 +19,7 @@ internal sealed class ParameterSync(AgentContext context)
 
     private Dictionary<string, string>? applied;
     private DateTimeOffset? appliedForStart;
+    private bool recheckPending;
 
     public IReadOnlyList<string> PendingRestart { get; private set; } = [];
 
@@ -33,10 +34,11 @@ internal sealed class ParameterSync(AgentContext context)
         if (appliedForStart == pg.PostmasterStartTime && applied is not null
             && applied.Count == desired.Count && applied.All(a => desired.TryGetValue(a.Key, out var v) && v == a.Value))
         {
-            // The server processes a reload asynchronously: ask again until it has settled.
-            if (applied.Count > 0)
+            // The server processes a reload asynchronously: ask once more, a cycle after applying.
+            if (recheckPending)
             {
                 PendingRestart = await context.Postgres.PendingRestartAsync(cancellationToken).ConfigureAwait(false);
+                recheckPending = false;
             }
 
             return;
@@ -50,6 +52,7 @@ internal sealed class ParameterSync(AgentContext context)
         }
 
         PendingRestart = needRestart;
+        recheckPending = true;
         applied = desired;
         appliedForStart = pg.PostmasterStartTime;
     }
