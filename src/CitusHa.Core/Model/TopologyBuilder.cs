@@ -99,54 +99,14 @@ public static class TopologyBuilder
         return (uri.Host.Trim('[', ']'), uri.Port > 0 ? uri.Port : 5432);
     }
 
-    private static string SynchronousMode(JsonElement? config)
-    {
-        if (config is not { } c || !c.TryGetProperty("synchronous_mode", out var mode))
-        {
-            return "off";
-        }
+    private static string SynchronousMode(JsonElement? config) =>
+        config is { } c && c.TryGetProperty("synchronous_mode", out var mode) ? PatroniValues.SynchronousMode(mode) ?? "off" : "off";
 
-        return mode.ValueKind switch
-        {
-            JsonValueKind.True => "on",
-            JsonValueKind.String when mode.GetString() is "on" or "true" => "on",
-            JsonValueKind.String when mode.GetString() == "quorum" => "quorum",
-            _ => "off",
-        };
-    }
+    private static HashSet<string> SyncStandbys(string? syncValue) =>
+        new(ParseObject(syncValue) is { } sync ? PatroniValues.SyncStandbyNames(sync) : [], StringComparer.OrdinalIgnoreCase);
 
-    private static HashSet<string> SyncStandbys(string? syncValue)
-    {
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        if (ParseObject(syncValue) is { } sync
-            && sync.TryGetProperty("sync_standby", out var standbys)
-            && standbys.ValueKind == JsonValueKind.String)
-        {
-            names.UnionWith((standbys.GetString() ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        }
-
-        return names;
-    }
-
-    /// <summary>The leader's last published position: <c>status.optime</c>, a bare number, or legacy <c>optime/leader</c>.</summary>
-    private static long? ClusterLsn(Dictionary<string, string> keys)
-    {
-        if (keys.TryGetValue(DcsPaths.Status, out var status))
-        {
-            if (long.TryParse(status, NumberStyles.Integer, CultureInfo.InvariantCulture, out var bare))
-            {
-                return bare;
-            }
-
-            if (ParseObject(status) is { } s && s.TryGetProperty("optime", out var optime) && optime.TryGetInt64(out var lsn))
-            {
-                return lsn;
-            }
-        }
-
-        return keys.TryGetValue(DcsPaths.LegacyOptime, out var legacy)
-            && long.TryParse(legacy, NumberStyles.Integer, CultureInfo.InvariantCulture, out var old) ? old : null;
-    }
+    private static long? ClusterLsn(Dictionary<string, string> keys) =>
+        PatroniValues.ClusterLsn(keys.GetValueOrDefault(DcsPaths.Status), keys.GetValueOrDefault(DcsPaths.LegacyOptime));
 
     private static JsonElement? ParseObject(string? json) => JsonObjects.Parse(json);
 }

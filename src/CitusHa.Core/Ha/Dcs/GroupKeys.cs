@@ -36,7 +36,7 @@ public static class GroupKeys
             Paused = config is { } c && c.TryGetProperty("pause", out var pause) && pause.ValueKind == JsonValueKind.True,
             Sync = Sync(keys.GetValueOrDefault(DcsPaths.Sync)),
             Failover = Failover(keys.GetValueOrDefault(DcsPaths.Failover)),
-            ClusterLsn = ClusterLsn(keys.GetValueOrDefault(DcsPaths.Status)?.Value),
+            ClusterLsn = PatroniValues.ClusterLsn(keys.GetValueOrDefault(DcsPaths.Status)?.Value, keys.GetValueOrDefault(DcsPaths.LegacyOptime)?.Value),
             ClusterTimeline = ClusterTimeline(keys.GetValueOrDefault(DcsPaths.History)?.Value),
             Members = members,
             PostgresParameters = Parameters(config),
@@ -80,11 +80,11 @@ public static class GroupKeys
         }
     }
 
-    private static SynchronousMode? Mode(JsonElement mode) => mode.ValueKind switch
+    private static SynchronousMode? Mode(JsonElement mode) => PatroniValues.SynchronousMode(mode) switch
     {
-        JsonValueKind.True => SynchronousMode.On,
-        JsonValueKind.False => SynchronousMode.Off,
-        JsonValueKind.String => mode.GetString() switch { "on" or "true" => SynchronousMode.On, "quorum" => SynchronousMode.Quorum, "off" or "false" => SynchronousMode.Off, _ => null },
+        "on" => SynchronousMode.On,
+        "quorum" => SynchronousMode.Quorum,
+        "off" => SynchronousMode.Off,
         _ => null,
     };
 
@@ -95,9 +95,7 @@ public static class GroupKeys
             return null;
         }
 
-        var standbys = sync.TryGetProperty("sync_standby", out var s) && s.ValueKind == JsonValueKind.String
-            ? (s.GetString() ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            : [];
+        var standbys = PatroniValues.SyncStandbyNames(sync);
         var quorum = sync.TryGetProperty("quorum", out var q) && q.TryGetInt32(out var value) ? value : 0;
         return new SyncState(leader.GetString(), standbys, quorum, kv!.ModRevision);
     }
@@ -113,21 +111,6 @@ public static class GroupKeys
         DateTimeOffset? at = Text("scheduled_at") is { } when && DateTimeOffset.TryParse(when, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed : null;
         var request = new FailoverRequest(Text("leader"), Text("member") ?? Text("candidate"), at, kv!.ModRevision);
         return request.IsEmpty ? null : request;
-    }
-
-    private static long? ClusterLsn(string? status)
-    {
-        if (status is null)
-        {
-            return null;
-        }
-
-        if (long.TryParse(status, NumberStyles.Integer, CultureInfo.InvariantCulture, out var bare))
-        {
-            return bare;
-        }
-
-        return Object(status) is { } s && s.TryGetProperty("optime", out var optime) && optime.TryGetInt64(out var lsn) ? lsn : null;
     }
 
     /// <summary>Patroni: the group's timeline is the last history line's timeline + 1 (1 for an empty history).</summary>
