@@ -12,6 +12,7 @@ namespace CitusHa.Agent.Loop;
 internal sealed class ActionExecutor(AgentContext context, SyncReplication sync, Action wake) : IAsyncDisposable
 {
     private readonly object gate = new();
+    private DateTimeOffset? rewindWaitSince;
     private (RunningOperation Operation, Task Task, CancellationTokenSource Cancel)? running;
 
     public RunningOperation? Current
@@ -160,15 +161,18 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
             // diverged: pg_rewind finds out (and says "no rewind required" when it has not).
             var leaderTimeline = view.Dcs!.Member(leader)?.Timeline;
             var wasPrimary = observed.ControlState is "in production" or "shut down";
-            if (wasPrimary && (leaderTimeline is null || leaderTimeline <= observed.Timeline))
+            if (wasPrimary && (leaderTimeline is null || leaderTimeline <= observed.Timeline) && !WaitedLongEnough(view))
             {
                 // The new leader has not published its new timeline yet, so its promotion (and the
                 // checkpoint that puts the timeline into pg_control) may not be done: pg_rewind would
-                // read the old timeline, answer "no rewind required", and leave us diverged. Next cycle.
-                LoopLog.ActionFailed(context.Logger, context.MyName, "rewind", $"waiting for {leader} to publish its new timeline before rewinding", new InvalidOperationException("leader timeline not yet published"));
+                // read the old timeline, answer "no rewind required", and leave us diverged. Wait a
+                // loop_wait (not a spin: finishing wakes the loop), for at most a ttl; after that the
+                // leader is on our timeline for good and pg_rewind decides.
+                await Task.Delay(view.Settings.LoopWait, ct).ConfigureAwait(false);
                 return;
             }
 
+            rewindWaitSince = null;
             if (wasPrimary || (leaderTimeline is { } tl && observed.Timeline < tl))
             {
                 var (rewound, detail) = await context.Postgres.RewindAsync(source, ct).ConfigureAwait(false);
@@ -223,6 +227,17 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         }
 
         await context.Store.DeleteIfValueAsync(context.Key("leader"), context.MyName, cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool WaitedLongEnough(GroupView view)
+    {
+        if (rewindWaitSince is null)
+        {
+            rewindWaitSince = view.Now;
+            LoopLog.ActionFailed(context.Logger, context.MyName, "rewind", "waiting for the leader to publish its new timeline before rewinding", new InvalidOperationException("leader timeline not yet published"));
+        }
+
+        return view.Now - rewindWaitSince >= view.Settings.Ttl;
     }
 
     private async Task ClearFailoverAsync(GroupView view, CancellationToken cancellationToken)
