@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using CitusHa.Agent.Loop;
 using CitusHa.Core.Dcs;
+using CitusHa.Core.Ha;
 using CitusHa.Core.Ha.Dcs;
 using CitusHa.Core.Model;
 
@@ -48,9 +49,15 @@ internal static class RestApi
         Func<HttpContext, Task<IResult>> postSwitchover = http => Guarded(http, context, () => switchover.HandleAsync(http, failover: false));
         Func<HttpContext, Task<IResult>> postFailover = http => Guarded(http, context, () => switchover.HandleAsync(http, failover: true));
         Func<HttpContext, Task<IResult>> patchConfig = http => Guarded(http, context, () => PatchConfigAsync(http, context, loop));
-        Func<HttpContext, Task<IResult>> postRestart = http => Guarded(http, context, () => RestartAsync(http, loop));
+        Func<HttpContext, Task<IResult>> postRestart = http => Guarded(http, context, () => RestartAsync(http, context, loop, time));
+        Func<HttpContext, Task<IResult>> deleteRestart = http => Guarded(http, context, () => Task.FromResult(loop.CancelScheduledRestart()
+            ? Results.Text("scheduled restart deleted", statusCode: 200)
+            : Results.Text("no restarts are scheduled", statusCode: 404)));
         Func<HttpContext, Task<IResult>> postReinitialize = http => Guarded(http, context, () => Task.FromResult(Reinitialize(context, loop)));
+        Func<HttpContext, Task<IResult>> postReload = http => Guarded(http, context, () => ReloadAsync(http, loop));
+        app.MapPost("/reload", postReload);
         app.MapPost("/restart", postRestart);
+        app.MapDelete("/restart", deleteRestart);
         app.MapPost("/reinitialize", postReinitialize);
         app.MapPost("/switchover", postSwitchover);
         app.MapPost("/failover", postFailover);
@@ -69,16 +76,49 @@ internal static class RestApi
         return snapshot.Items.FirstOrDefault(i => i.Key == context.Key(key))?.Value;
     }
 
-    /// <summary><c>POST /restart</c>: fast stop and start in the same role; waits for it (Patroni: 200 or 503).</summary>
-    private static async Task<IResult> RestartAsync(HttpContext http, HaLoop loop)
+    /// <summary>
+    /// <c>POST /restart</c>: now (fast stop and start in the same role, waited for: 200 or 503) or at a
+    /// scheduled time (202), only when the body's filters hold (Patroni §6.4).
+    /// </summary>
+    private static async Task<IResult> RestartAsync(HttpContext http, AgentContext context, HaLoop loop, TimeProvider time)
     {
-        if (http.Request.ContentLength > 0)
+        JsonObject? body = null;
+        if (http.Request.ContentLength is null or > 0)
         {
-            var body = await JsonSerializer.DeserializeAsync<JsonObject>(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false);
-            if (body?.ContainsKey("schedule") == true)
+            try
             {
-                return Results.Text("Scheduled restarts are not supported by this agent yet; restart now, or schedule it from outside.", statusCode: 400);
+                body = await JsonSerializer.DeserializeAsync<JsonObject>(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false);
             }
+            catch (JsonException e) when (http.Request.ContentLength > 0)
+            {
+                return Results.Text($"Invalid JSON: {e.Message}", statusCode: 400);
+            }
+            catch (JsonException)
+            {
+                // A chunked empty body: a plain restart.
+            }
+        }
+
+        if (RestartRequest.Parse(body, time.GetUtcNow(), out var error) is not { } request)
+        {
+            return Results.Text(error!, statusCode: 400);
+        }
+
+        if (request.Schedule is not null)
+        {
+            if (context.Status.Last?.View.Dcs is { Paused: true })
+            {
+                return Results.Text("Can't schedule restart in the paused state", statusCode: 500);
+            }
+
+            return loop.ScheduleRestart(request)
+                ? Results.Text("Restart scheduled", statusCode: 202)
+                : Results.Text("Cannot schedule restart: another restart is already scheduled", statusCode: 409);
+        }
+
+        if (!loop.RestartMatches(request))
+        {
+            return Results.Text("restart conditions are not satisfied", statusCode: 503);
         }
 
         if (loop.RequestRestart() is not { } restart)
@@ -88,13 +128,47 @@ internal static class RestApi
 
         try
         {
-            await restart.WaitAsync(TimeSpan.FromMinutes(2), http.RequestAborted).ConfigureAwait(false);
+            await restart.WaitAsync(request.Timeout ?? TimeSpan.FromMinutes(2), http.RequestAborted).ConfigureAwait(false);
             return Results.Text("restarted successfully", statusCode: 200);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
         {
-            return Results.Text($"restart failed: {e.Message}", statusCode: 503);
+            return Results.Text(e is TimeoutException ? "restart failed: PostgreSQL did not start within the timeout" : $"restart failed: {e.Message}", statusCode: 503);
         }
+    }
+
+    /// <summary>
+    /// <c>POST /reload</c>: re-read the configuration file and environment. 202 when read (Patroni's
+    /// code), 400 naming the bad key when the file is broken, in which case nothing changes.
+    /// </summary>
+    private static async Task<IResult> ReloadAsync(HttpContext http, HaLoop loop)
+    {
+        ReloadOutcome outcome;
+        try
+        {
+            outcome = await loop.ReloadAsync(http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Core.Errors.CitusHaException e)
+        {
+            return Results.Text($"Reload failed, the running configuration is unchanged: {e.Message}", statusCode: 400);
+        }
+        catch (TimeoutException)
+        {
+            return Results.Text("Reload scheduled: it runs once the current operation has finished", statusCode: 202);
+        }
+
+        var text = new StringBuilder("Reload scheduled");
+        if (outcome.PendingRestart.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"; PostgreSQL restart pending for: {string.Join(", ", outcome.PendingRestart)}");
+        }
+
+        if (outcome.NeedAgentRestart.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"; restart the agent to apply: {string.Join(", ", outcome.NeedAgentRestart)}");
+        }
+
+        return Results.Text(text.ToString(), statusCode: 202);
     }
 
     /// <summary><c>POST /reinitialize</c>: replicas only; returns once started.</summary>

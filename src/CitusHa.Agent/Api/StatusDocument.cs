@@ -26,7 +26,22 @@ internal static class StatusDocument
             }
 
             document["role"] = !pg.HasData ? "uninitialized" : pg.InRecovery == false ? "primary" : "replica";
-            document["server_version"] = 150000;
+            if (pg.ServerVersion is { } version)
+            {
+                document["server_version"] = version;
+            }
+
+            if (snapshot.PendingRestart.Count > 0)
+            {
+                document["pending_restart"] = true;
+                document["pending_restart_reason"] = new JsonObject(snapshot.PendingRestart.Select(n =>
+                    KeyValuePair.Create<string, JsonNode?>(n, snapshot.View.Dcs?.PostgresParameters.GetValueOrDefault(n))));
+            }
+
+            if (snapshot.ScheduledRestart is { } scheduled)
+            {
+                document["scheduled_restart"] = scheduled.ToRecord(pg.PostmasterStartTime);
+            }
             if (pg.AcceptingConnections)
             {
                 document["xlog"] = pg.InRecovery == false

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using CitusHa.Agent.Api;
 using CitusHa.Agent.Loop;
 using CitusHa.Core.Adapters.Postgres;
@@ -20,9 +21,10 @@ internal static class RunCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             AgentSettings settings;
+            AgentSettings Load() => AgentSettingsLoader.Load(result.GetValue(config), Environment.GetEnvironmentVariable);
             try
             {
-                settings = AgentSettingsLoader.Load(result.GetValue(config), Environment.GetEnvironmentVariable);
+                settings = Load();
             }
             catch (CitusHaException e)
             {
@@ -40,7 +42,14 @@ internal static class RunCommand
                 return ExitCodes.For(e.Kind);
             }
 
-            var app = Build(settings);
+            var app = Build(settings, Load);
+            var loop = app.Services.GetRequiredService<HaLoop>();
+            // SIGHUP re-reads the configuration, as it does for Patroni and PostgreSQL.
+            using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+            {
+                signal.Cancel = true;
+                _ = loop.ReloadAsync(CancellationToken.None);
+            });
             await using (app.ConfigureAwait(false))
             {
                 await app.RunAsync(cancellationToken).ConfigureAwait(false);
@@ -91,7 +100,7 @@ internal static class RunCommand
         }
     }
 
-    public static WebApplication Build(AgentSettings settings)
+    public static WebApplication Build(AgentSettings settings, Func<AgentSettings> load)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -129,7 +138,7 @@ internal static class RunCommand
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<IPostgresControl>(postgres);
         builder.Services.AddSingleton(status);
-        builder.Services.AddSingleton(sp => new AgentContext(settings, store, postgres, new LeaseKeeper(store, time), status, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Agent")));
+        builder.Services.AddSingleton(sp => new AgentContext(settings, store, postgres, new LeaseKeeper(store, time), status, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Agent")) { LoadSettings = load });
         builder.Services.AddSingleton(_ => new PeerClient(new HttpClient { Timeout = TimeSpan.FromSeconds(5) }));
         builder.Services.AddSingleton<HaLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HaLoop>());

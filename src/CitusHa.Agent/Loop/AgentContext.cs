@@ -20,6 +20,9 @@ internal sealed class AgentContext(AgentSettings settings, IDcsStore store, IPos
 
     public ILogger Logger { get; } = logger;
 
+    /// <summary>Reads the configuration again (file and environment) for a reload; throws a CitusHaException naming the bad key.</summary>
+    public Func<AgentSettings> LoadSettings { get; init; } = () => settings;
+
     public string Key(string name) => DcsPaths.GroupKey(Settings.Dcs.Namespace, Settings.Dcs.Scope!, Settings.Group, name);
 
     public string MyName => Settings.Name;

@@ -9,4 +9,10 @@ internal sealed record CycleSnapshot(
     PostgresObservation Postgres,
     Decision Decision,
     DateTimeOffset At,
-    string? MemberState);
+    string? MemberState)
+{
+    /// <summary>Parameters changed in the group's config that wait for a restart.</summary>
+    public IReadOnlyList<string> PendingRestart { get; init; } = [];
+
+    public RestartRequest? ScheduledRestart { get; init; }
+}

@@ -23,6 +23,8 @@ internal sealed class HaLoop : BackgroundService
     private readonly TimeProvider time;
     private string? lastReason;
     private HaSettings current;
+    private RestartRequest? scheduledRestart;
+    private ReloadRequest? reloadRequest;
 
     public HaLoop(AgentContext context, PeerClient peers, TimeProvider time)
     {
@@ -37,11 +39,88 @@ internal sealed class HaLoop : BackgroundService
         parameters = new ParameterSync(context);
     }
 
+    /// <summary>The restart waiting for its time, published in our member record as <c>scheduled_restart</c>.</summary>
+    public RestartRequest? ScheduledRestart => scheduledRestart;
+
+    /// <summary>Whether an operator restart with these filters would run on this member now.</summary>
+    public bool RestartMatches(RestartRequest request) =>
+        context.Status.Last is { } last
+        && request.Matches(last.View.HoldsLeaderKey || last.Postgres.InRecovery == false, last.Postgres.ServerVersion, PendingRestart.Count > 0);
+
+    private IReadOnlyList<string> PendingRestart => parameters.PendingRestart;
+
     /// <summary>Operator restart (REST); null when the agent is busy with another operation or has not observed yet.</summary>
     public Task? RequestRestart() => context.Status.Last is { } last ? executor.TryRestart(last.View) : null;
 
+    /// <summary>Keeps <paramref name="request"/> until its time; false when another restart is already scheduled.</summary>
+    public bool ScheduleRestart(RestartRequest request)
+    {
+        if (Interlocked.CompareExchange(ref scheduledRestart, request, null) is not null)
+        {
+            return false;
+        }
+
+        Wake("restart scheduled");
+        return true;
+    }
+
+    /// <summary>Forgets the scheduled restart; false when there was none.</summary>
+    public bool CancelScheduledRestart()
+    {
+        var removed = Interlocked.Exchange(ref scheduledRestart, null) is not null;
+        Wake("scheduled restart deleted");
+        return removed;
+    }
+
     /// <summary>Operator reinitialize of this replica from <paramref name="leader"/>.</summary>
     public Task? RequestReinitialize(string leader) => context.Status.Last is { } last ? executor.TryReinitialize(last.View, leader) : null;
+
+    /// <summary>
+    /// Re-reads the configuration (POST /reload, SIGHUP). A broken file changes nothing and throws a
+    /// CitusHaException naming the bad key. Local PostgreSQL parameters are applied at the next cycle
+    /// with no operation running; other changes are reported as needing an agent restart.
+    /// </summary>
+    public async Task<ReloadOutcome> ReloadAsync(CancellationToken cancellationToken)
+    {
+        var fresh = context.LoadSettings();
+        var needAgentRestart = ReloadOutcome.ChangesNeedingRestart(context.Settings, fresh);
+        var done = new TaskCompletionSource<ReloadOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var request = new ReloadRequest(fresh.Postgres.Parameters, needAgentRestart, done);
+        // A newer reload supersedes one still waiting for its cycle: both callers get the newer outcome.
+        if (Interlocked.Exchange(ref reloadRequest, request) is { } superseded)
+        {
+            _ = done.Task.ContinueWith(t => superseded.Done.TrySetFromTask(t), TaskScheduler.Default);
+        }
+
+        Wake("configuration reload");
+        return await done.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed record ReloadRequest(IReadOnlyDictionary<string, string> Parameters, IReadOnlyList<string> NeedAgentRestart, TaskCompletionSource<ReloadOutcome> Done);
+
+    private async Task RunReloadAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref reloadRequest, null) is not { } request)
+        {
+            return;
+        }
+
+        try
+        {
+            var pending = await context.Postgres.ReloadLocalParametersAsync(request.Parameters, cancellationToken).ConfigureAwait(false);
+            parameters.RecheckPending();
+            foreach (var key in request.NeedAgentRestart)
+            {
+                LoopLog.Decision(context.Logger, context.MyName, $"configuration reload: '{key}' changed; restart the agent to apply it");
+            }
+
+            request.Done.TrySetResult(new ReloadOutcome(pending, request.NeedAgentRestart));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            request.Done.TrySetException(e);
+        }
+    }
 
     /// <summary>Runs a cycle soon (REST actions, events). Coalesces: at most one pending wake-up.</summary>
     public void Wake(string reason) => wakeups.Writer.TryWrite(reason);
@@ -99,6 +178,12 @@ internal sealed class HaLoop : BackgroundService
         }
 
         await executor.ExecuteAsync(decision, view, cancellationToken).ConfigureAwait(false);
+        if (decision is NoAction && executor.Current is null)
+        {
+            // Between operations only: a reload rewrites the same files a start or a follow writes.
+            await RunReloadAsync(cancellationToken).ConfigureAwait(false);
+            RunScheduledRestart(view, pg);
+        }
 
         if (view.Dcs is not null && context.Lease.Current is { } lease)
         {
@@ -110,7 +195,8 @@ internal sealed class HaLoop : BackgroundService
                     await parameters.SyncAsync(view, after, cancellationToken).ConfigureAwait(false);
                 }
 
-                await member.PublishAsync(member.Build(view, after, context.Status.OperationState, parameters.PendingRestart), lease.Id, cancellationToken).ConfigureAwait(false);
+                var record = member.Build(view, after, context.Status.OperationState, PendingRestart, scheduledRestart?.ToRecord(after.PostmasterStartTime));
+                await member.PublishAsync(record, lease.Id, cancellationToken).ConfigureAwait(false);
                 if (decision is NoAction && view.HoldsLeaderKey && pg.AcceptingConnections && pg.InRecovery == false)
                 {
                     await upkeep.RunAsync(view, pg, cancellationToken).ConfigureAwait(false);
@@ -127,7 +213,33 @@ internal sealed class HaLoop : BackgroundService
             }
         }
 
-        context.Status.Publish(new CycleSnapshot(view, pg, decision, time.GetUtcNow(), MemberRecordWriter.StateOf(pg, context.Status.OperationState)));
+        context.Status.Publish(new CycleSnapshot(view, pg, decision, time.GetUtcNow(), MemberRecordWriter.StateOf(pg, context.Status.OperationState))
+        {
+            PendingRestart = PendingRestart,
+            ScheduledRestart = scheduledRestart,
+        });
+    }
+
+    /// <summary>
+    /// A scheduled restart whose time has come runs when nothing else does and its filters still hold
+    /// (they are checked at restart time, as Patroni does); otherwise it is dropped and logged.
+    /// </summary>
+    private void RunScheduledRestart(GroupView view, PostgresObservation pg)
+    {
+        if (scheduledRestart is not { Schedule: { } at } request || view.Now < at || executor.Current is not null)
+        {
+            return;
+        }
+
+        Interlocked.CompareExchange(ref scheduledRestart, null, request);
+        if (!request.Matches(view.HoldsLeaderKey || pg.InRecovery == false, pg.ServerVersion, PendingRestart.Count > 0))
+        {
+            LoopLog.Decision(context.Logger, context.MyName, "scheduled restart cancelled: restart conditions are not satisfied");
+            return;
+        }
+
+        LoopLog.Decision(context.Logger, context.MyName, "running the scheduled restart");
+        _ = executor.TryRestart(view);
     }
 
     /// <summary>Wakes the loop on any change in the group's keys (leader deleted, failover written, config changed).</summary>

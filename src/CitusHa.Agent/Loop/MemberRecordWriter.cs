@@ -27,7 +27,7 @@ internal sealed class MemberRecordWriter(AgentSettings settings, IDcsStore store
             _ => "stopped",
         };
 
-    public string Build(GroupView view, PostgresObservation pg, string? operationState, IReadOnlyList<string>? pendingRestart = null)
+    public string Build(GroupView view, PostgresObservation pg, string? operationState, IReadOnlyList<string>? pendingRestart = null, JsonObject? scheduledRestart = null)
     {
         var role = !pg.HasData ? "uninitialized" : pg.InRecovery == false ? "primary" : "replica";
         var record = new JsonObject
@@ -98,6 +98,11 @@ internal sealed class MemberRecordWriter(AgentSettings settings, IDcsStore store
         {
             record["pending_restart"] = true;
             record["pending_restart_reason"] = new JsonObject(pendingRestart.Select(n => KeyValuePair.Create<string, JsonNode?>(n, view.Dcs?.PostgresParameters.GetValueOrDefault(n))));
+        }
+
+        if (scheduledRestart is not null)
+        {
+            record["scheduled_restart"] = scheduledRestart;
         }
 
         return record.ToJsonString();

@@ -21,7 +21,11 @@ internal sealed class ParameterSync(AgentContext context)
     private DateTimeOffset? appliedForStart;
     private bool recheckPending;
 
+    /// <summary>Every parameter PostgreSQL reports as pending_restart (from the group's config or the local file).</summary>
     public IReadOnlyList<string> PendingRestart { get; private set; } = [];
+
+    /// <summary>Re-read pending_restart at the next cycle (after the local files changed).</summary>
+    public void RecheckPending() => recheckPending = true;
 
     public async Task SyncAsync(GroupView view, PostgresObservation pg, CancellationToken cancellationToken)
     {

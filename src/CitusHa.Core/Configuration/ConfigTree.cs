@@ -30,6 +30,12 @@ public sealed class ConfigTree
             throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.ConfigFileInvalid,
                 $"The configuration file '{sourceName}' is not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}", sourceName, e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's parser throws this (not a YamlException) on some unterminated flow collections.
+            throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.ConfigFileInvalid,
+                $"The configuration file '{sourceName}' is not valid YAML (an unclosed '[' or '{{'?): {e.Message}", sourceName, e);
+        }
 
         if (stream.Documents.Count > 0)
         {

@@ -33,6 +33,12 @@ public interface IPostgresControl : IAsyncDisposable
 
     Task StopAsync(StopMode mode, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Configuration reload: writes the new local <c>postgresql.parameters</c> into our managed file and,
+    /// when running, reloads PostgreSQL. Returns the parameters that now wait for a restart.
+    /// </summary>
+    Task<IReadOnlyList<string>> ReloadLocalParametersAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken);
+
     /// <summary>Points a running replica at a new upstream (reload; restart only if PostgreSQL needs it).</summary>
     Task FollowAsync(ReplicationSource source, CancellationToken cancellationToken);
 

@@ -37,4 +37,7 @@ public sealed record PostgresObservation
     public DateTimeOffset? ExitedUnexpectedlyAt { get; init; }
 
     public DateTimeOffset? PostmasterStartTime { get; init; }
+
+    /// <summary><c>server_version_num</c> of the running server (150008 for 15.8), null when not connected.</summary>
+    public int? ServerVersion { get; init; }
 }

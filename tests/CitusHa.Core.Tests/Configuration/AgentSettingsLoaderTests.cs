@@ -30,6 +30,17 @@ public sealed class AgentSettingsLoaderTests : IDisposable
             replication: {username: replicator, password: r}
         """;
 
+    [Theory]
+    [InlineData("scope: [demo\nname: m1\n")]
+    [InlineData("scope: demo\n  name: : m1\n")]
+    public void Broken_YAML_is_a_configuration_error_naming_the_file(string yaml)
+    {
+        var path = File("broken.yml", yaml);
+        var error = Should.Throw<CitusHaException>(() => AgentSettingsLoader.Load(path, Env()));
+        error.ErrorId.ShouldBe(ErrorIds.ConfigFileInvalid);
+        error.Message.ShouldContain(path);
+    }
+
     [Fact]
     public void A_Patroni_style_file_gives_a_complete_validated_configuration()
     {

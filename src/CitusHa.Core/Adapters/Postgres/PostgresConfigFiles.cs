@@ -14,17 +14,26 @@ internal sealed class PostgresConfigFiles
     public const string ManagedFileName = "citusha.conf";
     private const string IncludeLine = "include_if_exists = '" + ManagedFileName + "'";
     private readonly PostgresOptions options;
+    private ReplicationSource? lastReplicaOf;
 
     public PostgresConfigFiles(PostgresOptions options)
     {
         this.options = options;
+        Parameters = options.Parameters;
     }
+
+    /// <summary>The local <c>postgresql.parameters</c>; replaced by a configuration reload.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; set; }
+
+    /// <summary>Rewrites the files for the role they were last written for (a configuration reload).</summary>
+    public void Rewrite() => Write(lastReplicaOf);
 
     public string PgPassPath => Path.Combine(options.StateDirectory, "pgpass");
 
     /// <summary>Writes citusha.conf; <paramref name="replicaOf"/> null means primary (no standby.signal).</summary>
     public void Write(ReplicationSource? replicaOf)
     {
+        lastReplicaOf = replicaOf;
         var data = options.DataDirectory;
         var postgresqlConf = Path.Combine(data, "postgresql.conf");
         var existing = File.Exists(postgresqlConf) ? File.ReadAllText(postgresqlConf) : string.Empty;
@@ -34,7 +43,7 @@ internal sealed class PostgresConfigFiles
         }
 
         var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in options.Parameters)
+        foreach (var (name, value) in Parameters)
         {
             settings[name] = value;
         }

@@ -260,6 +260,34 @@ public sealed class PostgresInstance : IPostgresControl
         }
     }
 
+    public async Task<IReadOnlyList<string>> ReloadLocalParametersAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        files.Parameters = parameters;
+        if (!File.Exists(Path.Combine(options.DataDirectory, "PG_VERSION")))
+        {
+            return [];
+        }
+
+        files.Rewrite();
+        await ChownAsync(cancellationToken, options.DataDirectory).ConfigureAwait(false);
+        bool running;
+        lock (gate)
+        {
+            running = postmaster is { HasExited: false };
+        }
+
+        if (!running)
+        {
+            return [];
+        }
+
+        await ExecuteAsync("SELECT pg_reload_conf()", cancellationToken).ConfigureAwait(false);
+        // The postmaster re-reads its files asynchronously; pending_restart shows once it has.
+        await Task.Delay(TimeSpan.FromMilliseconds(300), time, cancellationToken).ConfigureAwait(false);
+        return await PendingRestartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task FollowAsync(ReplicationSource source, CancellationToken cancellationToken)
     {
         files.Write(source);
@@ -519,7 +547,8 @@ public sealed class PostgresInstance : IPostgresControl
                         THEN COALESCE((SELECT received_tli FROM pg_stat_wal_receiver), (pg_control_checkpoint()).timeline_id)
                         ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
                    (SELECT sender_host FROM pg_stat_wal_receiver),
-                   (SELECT sender_port FROM pg_stat_wal_receiver)
+                   (SELECT sender_port FROM pg_stat_wal_receiver),
+                   current_setting('server_version_num')::int
             """;
         await using var connection = LocalSource.CreateConnection();
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -542,6 +571,7 @@ public sealed class PostgresInstance : IPostgresControl
             Timeline = reader.IsDBNull(5) ? null : reader.GetInt32(5),
             UpstreamHost = reader.IsDBNull(6) ? null : reader.GetString(6),
             UpstreamPort = reader.IsDBNull(7) ? null : reader.GetInt32(7),
+            ServerVersion = reader.GetInt32(8),
         };
     }
 
