@@ -29,13 +29,13 @@ public sealed class FormationHarness : IAsyncDisposable
     /// <paramref name="etcdEndpointFor"/>, given etcd's port and a member's name, names the endpoint that
     /// member uses (a proxy a test can cut).
     /// </summary>
-    public static async Task<FormationHarness> StartAsync(int members = 3, Func<int, string, string>? etcdEndpointFor = null, string synchronousMode = "quorum", CancellationToken cancellationToken = default)
+    public static async Task<FormationHarness> StartAsync(int members = 3, Func<int, string, string>? etcdEndpointFor = null, string synchronousMode = "quorum", Func<LocalFormationOptions, LocalFormationOptions>? customize = null, CancellationToken cancellationToken = default)
     {
         var root = Path.Combine(Path.GetTempPath(), "citusha-tests", $"formation-{Guid.NewGuid():N}"[..24]);
         Directory.CreateDirectory(root);
         File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
         var basePort = LoopbackPorts.FreeRange(2 + (2 * members));
-        var formation = new LocalFormation(new LocalFormationOptions
+        var options = new LocalFormationOptions
         {
             Root = root,
             AgentCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "citusha.dll")],
@@ -47,7 +47,8 @@ public sealed class FormationHarness : IAsyncDisposable
             PostgresParameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB", ["max_connections"] = "40" },
             EtcdEndpointFor = etcdEndpointFor is null ? null : name => etcdEndpointFor(basePort, name),
             SynchronousMode = synchronousMode,
-        });
+        };
+        var formation = new LocalFormation(customize?.Invoke(options) ?? options);
         var harness = new FormationHarness(formation, root, DcsSettings.Create([formation.EtcdEndpoint], null, "demo", null, TimeSpan.FromSeconds(3)));
         try
         {

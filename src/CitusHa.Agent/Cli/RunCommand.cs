@@ -42,7 +42,17 @@ internal static class RunCommand
                 return ExitCodes.For(e.Kind);
             }
 
-            var app = Build(settings, Load);
+            WebApplication app;
+            try
+            {
+                app = Build(settings, Load);
+            }
+            catch (CitusHaException e)
+            {
+                await Console.Error.WriteLineAsync($"citusha: {e.Message} [{e.ErrorId}]").ConfigureAwait(false);
+                return ExitCodes.For(e.Kind);
+            }
+
             var loop = app.Services.GetRequiredService<HaLoop>();
             // SIGHUP re-reads the configuration, as it does for Patroni and PostgreSQL.
             using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
@@ -112,7 +122,15 @@ internal static class RunCommand
         });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-        builder.WebHost.UseUrls($"http://{settings.RestApiListen}");
+        if (settings.RestApiCertificateFile is { } certificateFile)
+        {
+            var certificates = new ServerCertificateSource(certificateFile, settings.RestApiKeyFile);
+            _ = certificates.Current(); // a bad certificate stops the agent here, with a message naming the key
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https => https.ServerCertificateSelector = (_, _) => certificates.Current()));
+        }
+
+        builder.WebHost.UseUrls($"{settings.RestApiScheme}://{settings.RestApiListen}");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
 
         var time = TimeProvider.System;
@@ -139,7 +157,7 @@ internal static class RunCommand
         builder.Services.AddSingleton<IPostgresControl>(postgres);
         builder.Services.AddSingleton(status);
         builder.Services.AddSingleton(sp => new AgentContext(settings, store, postgres, new LeaseKeeper(store, time), status, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Agent")) { LoadSettings = load });
-        builder.Services.AddSingleton(_ => new PeerClient(new HttpClient { Timeout = TimeSpan.FromSeconds(5) }));
+        builder.Services.AddSingleton(_ => new PeerClient(PeerHttp.Create(settings, TimeSpan.FromSeconds(5))));
         builder.Services.AddSingleton<HaLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HaLoop>());
 

@@ -25,6 +25,17 @@ public sealed record AgentSettings
 
     public DcsCredentials? RestApiCredentials { get; init; }
 
+    /// <summary>PEM certificate (or certificate and key) for HTTPS on the REST API; null serves plain HTTP.</summary>
+    public string? RestApiCertificateFile { get; init; }
+
+    /// <summary>PEM private key for <see cref="RestApiCertificateFile"/> when it is a separate file.</summary>
+    public string? RestApiKeyFile { get; init; }
+
+    /// <summary>PEM CA bundle that peers' REST API certificates must chain to (self-signed or private CAs).</summary>
+    public string? RestApiCaFile { get; init; }
+
+    public string RestApiScheme => RestApiCertificateFile is null ? "http" : "https";
+
     public required PostgresSettings Postgres { get; init; }
 
     public required HaSettings Ha { get; init; }
@@ -45,7 +56,7 @@ public sealed record AgentSettings
     /// <summary>When the agent runs as root (local formation, tests), PostgreSQL runs as this user.</summary>
     public string? RunAsUser { get; init; }
 
-    public string ApiUrl => $"http://{RestApiConnectAddress}/patroni";
+    public string ApiUrl => $"{RestApiScheme}://{RestApiConnectAddress}/patroni";
 
     public string ConnUrl => string.Create(CultureInfo.InvariantCulture, $"postgres://{Postgres.ConnectHost}:{Postgres.ConnectPort}/postgres");
 

@@ -27,6 +27,9 @@ public static class AgentSettingsLoader
         ("RESTAPI_CONNECT_ADDRESS", "restapi.connect_address"),
         ("RESTAPI_USERNAME", "restapi.authentication.username"),
         ("RESTAPI_PASSWORD", "restapi.authentication.password"),
+        ("RESTAPI_CERTFILE", "restapi.certfile"),
+        ("RESTAPI_KEYFILE", "restapi.keyfile"),
+        ("RESTAPI_CAFILE", "restapi.cafile"),
         ("POSTGRESQL_LISTEN", "postgresql.listen"),
         ("POSTGRESQL_CONNECT_ADDRESS", "postgresql.connect_address"),
         ("POSTGRESQL_DATA_DIR", "postgresql.data_dir"),
@@ -130,6 +133,14 @@ public static class AgentSettingsLoader
         _ = HostPort(tree, "restapi.listen", restListen);
         _ = HostPort(tree, "restapi.connect_address", restConnect);
         var restUser = tree.Get("restapi.authentication.username");
+        var certFile = ExistingFile(tree, "restapi.certfile");
+        var keyFile = ExistingFile(tree, "restapi.keyfile");
+        var caFile = ExistingFile(tree, "restapi.cafile");
+        if (keyFile is not null && certFile is null)
+        {
+            throw tree.Invalid("restapi.keyfile", "is set without restapi.certfile; give the certificate too (or a PEM with both in restapi.certfile)");
+        }
+
         var (pgListenHost, pgPort) = HostPort(tree, "postgresql.listen", "127.0.0.1:5432");
         var (pgConnectHost, pgConnectPort) = HostPort(tree, "postgresql.connect_address", tree.Get("postgresql.listen") ?? "127.0.0.1:5432");
         var dataDirectory = tree.Require("postgresql.data_dir");
@@ -167,6 +178,9 @@ public static class AgentSettingsLoader
             RestApiListen = restListen,
             RestApiConnectAddress = restConnect,
             RestApiCredentials = restUser is null ? null : new DcsCredentials(restUser, tree.Get("restapi.authentication.password") ?? string.Empty),
+            RestApiCertificateFile = certFile,
+            RestApiKeyFile = keyFile,
+            RestApiCaFile = caFile,
             Postgres = new PostgresSettings
             {
                 DataDirectory = dataDirectory,
@@ -189,6 +203,12 @@ public static class AgentSettingsLoader
             StateDirectory = stateDirectory,
             RunAsUser = tree.Get("citusha.run_as"),
         };
+    }
+
+    private static string? ExistingFile(ConfigTree tree, string key)
+    {
+        var path = tree.Get(key);
+        return path is null || File.Exists(path) ? path : throw tree.Invalid(key, $"names '{path}', which does not exist");
     }
 
     private static SynchronousMode? SynchronousModeOf(ConfigTree tree, string key) => tree.Get(key)?.ToLowerInvariant() switch

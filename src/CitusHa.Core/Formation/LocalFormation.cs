@@ -30,7 +30,7 @@ public sealed class LocalFormation : IAsyncDisposable
             {
                 var index = (g * options.MembersPerGroup) + m;
                 var name = $"{options.Scope}-{g}-{m}";
-                return new LocalMember(name, g, options.BasePort + 2 + (2 * index), options.BasePort + 3 + (2 * index), Path.Combine(options.Root, name));
+                return new LocalMember(name, g, options.BasePort + 2 + (2 * index), options.BasePort + 3 + (2 * index), Path.Combine(options.Root, name), options.RestApiTls is null ? "http" : "https");
             }))
             .ToList();
         SuperuserPassword = Secret();
@@ -336,8 +336,21 @@ public sealed class LocalFormation : IAsyncDisposable
             .AppendLine("etcd3:")
             .AppendLine(CultureInfo.InvariantCulture, $"  hosts: {endpoint}")
             .AppendLine("restapi:")
-            .AppendLine(CultureInfo.InvariantCulture, $"  listen: 127.0.0.1:{member.ApiPort}")
-            .AppendLine("bootstrap:")
+            .AppendLine(CultureInfo.InvariantCulture, $"  listen: 127.0.0.1:{member.ApiPort}");
+        if (options.RestApiTls is { } tls)
+        {
+            yaml.AppendLine(CultureInfo.InvariantCulture, $"  certfile: {tls.CertificateFile}")
+                .AppendLine(CultureInfo.InvariantCulture, $"  cafile: {tls.CaFile}");
+        }
+
+        if (options.RestApiAuthentication is { } auth)
+        {
+            yaml.AppendLine("  authentication:")
+                .AppendLine(CultureInfo.InvariantCulture, $"    username: {auth.Username}")
+                .AppendLine(CultureInfo.InvariantCulture, $"    password_file: {WriteSecret(member, "restapi", auth.Password)}");
+        }
+
+        yaml.AppendLine("bootstrap:")
             .AppendLine("  dcs:")
             .AppendLine(CultureInfo.InvariantCulture, $"    ttl: {options.Ttl}")
             .AppendLine(CultureInfo.InvariantCulture, $"    loop_wait: {options.LoopWait.ToString(CultureInfo.InvariantCulture)}")

@@ -36,6 +36,12 @@ public sealed record LocalFormationOptions
     /// <summary>Extra postgresql.conf settings for every member (tests use fsync off).</summary>
     public IReadOnlyDictionary<string, string> PostgresParameters { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>REST API over HTTPS: PEM certificate with key (valid for 127.0.0.1) and the CA peers trust.</summary>
+    public (string CertificateFile, string CaFile)? RestApiTls { get; init; }
+
+    /// <summary>Basic authentication required on every member's mutating REST endpoints.</summary>
+    public (string Username, string Password)? RestApiAuthentication { get; init; }
+
     /// <summary>Per-member etcd endpoint override (for example through a proxy a test can cut).</summary>
     public Func<string, string>? EtcdEndpointFor { get; init; }
 }

@@ -30,6 +30,21 @@ public sealed class AgentSettingsLoaderTests : IDisposable
             replication: {username: replicator, password: r}
         """;
 
+    [Fact]
+    public void Tls_files_must_exist_and_switch_the_api_url_to_https()
+    {
+        var missing = Should.Throw<CitusHaException>(() => AgentSettingsLoader.Load(File("tls.yml", Minimal + "\nrestapi: {certfile: /nonexistent/api.pem}\n"), Env()));
+        missing.Message.ShouldContain("restapi.certfile");
+
+        var cert = File("api.pem", "placeholder");
+        var keyOnly = Should.Throw<CitusHaException>(() => AgentSettingsLoader.Load(File("key.yml", Minimal + $"\nrestapi: {{keyfile: {cert}}}\n"), Env()));
+        keyOnly.Message.ShouldContain("restapi.keyfile");
+
+        var settings = AgentSettingsLoader.Load(File("ok.yml", Minimal), Env(("CITUSHA_RESTAPI_CERTFILE", cert), ("CITUSHA_RESTAPI_CAFILE", cert)));
+        settings.ApiUrl.ShouldBe("https://127.0.0.1:8008/patroni");
+        settings.RestApiCaFile.ShouldBe(cert);
+    }
+
     [Theory]
     [InlineData("scope: [demo\nname: m1\n")]
     [InlineData("scope: demo\n  name: : m1\n")]
