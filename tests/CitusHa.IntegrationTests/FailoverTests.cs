@@ -55,6 +55,52 @@ public sealed class FailoverTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_frozen_leader_agent_is_replaced_and_on_resume_demotes_without_losing_acknowledged_writes()
+    {
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(4));
+        await using var harness = await FormationHarness.StartAsync(cancellationToken: ct);
+        var oldLeader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
+        var member = harness.Formation.Member(oldLeader);
+        await using var monitor = new PrimaryMonitor(harness.Formation.Members.Select(m => (m.Name, harness.MemberConnectionString(m))).ToList());
+        monitor.Start();
+        await using var writer = new NumberedWriter(harness.PrimaryConnectionString());
+        await writer.StartAsync();
+        await TestTimeouts.WaitUntilAsync(() => Task.FromResult(writer.Acknowledged.Count >= 25), TimeSpan.FromSeconds(30), "the writer to commit rows", ct);
+
+        // SIGSTOP: the agent can neither renew nor fence; its watchdog must stop PostgreSQL before the
+        // lease runs out and another member is promoted.
+        var agent = harness.Formation.AgentPid(member).ShouldNotBeNull();
+        var clock = Stopwatch.StartNew();
+        await Signals.SendAsync(agent, "STOP", ct);
+        try
+        {
+            string? newLeader = null;
+            await TestTimeouts.WaitUntilAsync(async () => (newLeader = await harness.LeaderAsync(ct)) is { } l && l != oldLeader, TimeSpan.FromSeconds(40), "another member to take the leader key", ct);
+            var takeover = clock.Elapsed;
+            var before = writer.Acknowledged.Count;
+            await TestTimeouts.WaitUntilAsync(() => Task.FromResult(writer.Acknowledged.Count >= before + 25), TimeSpan.FromSeconds(30), "writes to succeed on the new primary", ct);
+            output.WriteLine($"agent of {oldLeader} frozen → {newLeader} took the key after {takeover.TotalSeconds:0.0} s");
+        }
+        finally
+        {
+            await Signals.SendAsync(agent, "CONT", ct);
+        }
+
+        // Resumed, it finds its lease gone and rejoins the new leader as a standby.
+        var leader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
+        leader.ShouldNotBe(oldLeader, "a resumed agent must not take the key back");
+        await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct, leader: leader);
+
+        await writer.DisposeAsync();
+        var lost = await writer.LostAsync(harness.PrimaryConnectionString());
+        lost.ShouldBeEmpty($"acknowledged rows lost: {string.Join(",", lost.Take(20))}");
+        await monitor.DisposeAsync();
+        monitor.Rounds.ShouldBeGreaterThan(50);
+        monitor.Violations.ShouldBeEmpty("the watchdog fences the frozen agent's primary before anyone is promoted");
+        output.WriteLine($"{writer.Acknowledged.Count} rows acknowledged, 0 lost, {writer.Failures} failed statements, {monitor.Rounds} monitor rounds");
+    }
+
+    [Fact]
     public async Task A_crashed_postgres_under_a_live_agent_is_restarted_in_place_and_keeps_the_leader()
     {
         var ct = TestTimeouts.After(TimeSpan.FromMinutes(3));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using CitusHa.Agent.Api;
 using CitusHa.Agent.Loop;
+using CitusHa.Agent.Watchdog;
 using CitusHa.Core.Adapters.Postgres;
 using CitusHa.Core.Configuration;
 using CitusHa.Core.Errors;
@@ -158,11 +159,13 @@ internal static class RunCommand
         builder.Services.AddSingleton(status);
         builder.Services.AddSingleton(sp => new AgentContext(settings, store, postgres, new LeaseKeeper(store, time), status, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Agent")) { LoadSettings = load });
         builder.Services.AddSingleton(_ => new PeerClient(PeerHttp.Create(settings, TimeSpan.FromSeconds(5))));
+        builder.Services.AddSingleton(sp => new ProcessWatchdog(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Watchdog")));
         builder.Services.AddSingleton<HaLoop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HaLoop>());
 
         var app = builder.Build();
         RestApi.Map(app, app.Services.GetRequiredService<AgentContext>(), app.Services.GetRequiredService<HaLoop>(), time);
+        app.Services.GetRequiredService<ProcessWatchdog>().Start();
         return app;
     }
 }

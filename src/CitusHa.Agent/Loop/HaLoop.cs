@@ -3,6 +3,7 @@ using CitusHa.Core.Dcs;
 using CitusHa.Core.Errors;
 using CitusHa.Core.Ha;
 using CitusHa.Core.Postgres;
+using CitusHa.Agent.Watchdog;
 
 namespace CitusHa.Agent.Loop;
 
@@ -26,9 +27,12 @@ internal sealed class HaLoop : BackgroundService
     private RestartRequest? scheduledRestart;
     private ReloadRequest? reloadRequest;
 
-    public HaLoop(AgentContext context, PeerClient peers, TimeProvider time)
+    private readonly ProcessWatchdog watchdog;
+
+    public HaLoop(AgentContext context, PeerClient peers, ProcessWatchdog watchdog, TimeProvider time)
     {
         this.context = context;
+        this.watchdog = watchdog;
         this.time = time;
         current = context.Settings.Ha;
         observer = new GroupObserver(context.Settings, context.Store, context.Lease, context.Postgres, peers, time);
@@ -213,11 +217,32 @@ internal sealed class HaLoop : BackgroundService
             }
         }
 
+        await FeedWatchdogAsync(view, pg).ConfigureAwait(false);
         context.Status.Publish(new CycleSnapshot(view, pg, decision, time.GetUtcNow(), MemberRecordWriter.StateOf(pg, context.Status.OperationState))
         {
             PendingRestart = PendingRestart,
             ScheduledRestart = scheduledRestart,
         });
+    }
+
+    /// <summary>
+    /// While PostgreSQL runs as a primary, the watchdog must fence it shortly before our lease can
+    /// run out, unless a later cycle feeds it again. Not armed in maintenance mode (as Patroni).
+    /// </summary>
+    private async Task FeedWatchdogAsync(GroupView view, PostgresObservation pg)
+    {
+        if (pg is { PostmasterAlive: true, InRecovery: false, PostmasterPid: { } pid } && view.Dcs is not { Paused: true })
+        {
+            if (view.LeaseRemaining is { } remaining)
+            {
+                var margin = TimeSpan.FromTicks(Math.Min(context.Settings.WatchdogSafetyMargin.Ticks, view.Settings.Ttl.Ticks / 2));
+                await watchdog.ArmAsync(remaining - margin, pid).ConfigureAwait(false);
+            }
+
+            return; // no lease known this cycle: the deadline armed earlier stands
+        }
+
+        await watchdog.DisarmAsync().ConfigureAwait(false);
     }
 
     /// <summary>

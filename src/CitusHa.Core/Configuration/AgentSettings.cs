@@ -50,6 +50,12 @@ public sealed record AgentSettings
 
     public bool NoLoadBalance { get; init; }
 
+    /// <summary>Patroni's watchdog.mode: fence a primary whose agent stops responding (see ProcessWatchdog).</summary>
+    public WatchdogMode WatchdogMode { get; init; } = WatchdogMode.Automatic;
+
+    /// <summary>How long before the lease ends the watchdog fences (Patroni's watchdog.safety_margin).</summary>
+    public TimeSpan WatchdogSafetyMargin { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The agent's own files (pgpass, socket): never inside the data directory.</summary>
     public required string StateDirectory { get; init; }
 
@@ -90,4 +96,17 @@ public sealed record PostgresSettings
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
     public override string ToString() => $"PostgresSettings {{ DataDirectory = {DataDirectory}, Port = {Port}, passwords hidden }}";
+}
+
+/// <summary>Patroni's watchdog modes.</summary>
+public enum WatchdogMode
+{
+    /// <summary>No watchdog.</summary>
+    Off,
+
+    /// <summary>Use the watchdog when it can run; run without it (and say so) otherwise.</summary>
+    Automatic,
+
+    /// <summary>Refuse to run without a working watchdog.</summary>
+    Required,
 }

@@ -200,6 +200,14 @@ public static class AgentSettingsLoader
             FailoverPriority = tree.WholeNumber("tags.failover_priority", 0, 1000000) ?? 1,
             NoSync = tree.Bool("tags.nosync") ?? false,
             NoLoadBalance = tree.Bool("tags.noloadbalance") ?? false,
+            WatchdogMode = tree.Get("watchdog.mode")?.ToLowerInvariant() switch
+            {
+                null or "automatic" => WatchdogMode.Automatic,
+                "off" or "false" => WatchdogMode.Off,
+                "required" => WatchdogMode.Required,
+                var other => throw tree.Invalid("watchdog.mode", $"must be off, automatic or required, not '{other}'"),
+            },
+            WatchdogSafetyMargin = tree.Seconds("watchdog.safety_margin", 0, 3600) ?? TimeSpan.FromSeconds(2),
             StateDirectory = stateDirectory,
             RunAsUser = tree.Get("citusha.run_as"),
         };

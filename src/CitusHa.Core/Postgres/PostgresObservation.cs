@@ -38,6 +38,9 @@ public sealed record PostgresObservation
 
     public DateTimeOffset? PostmasterStartTime { get; init; }
 
+    /// <summary>Our child postmaster's process id while it runs (what the watchdog fences).</summary>
+    public int? PostmasterPid { get; init; }
+
     /// <summary><c>server_version_num</c> of the running server (150008 for 15.8), null when not connected.</summary>
     public int? ServerVersion { get; init; }
 }

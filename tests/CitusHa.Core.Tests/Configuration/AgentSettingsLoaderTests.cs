@@ -30,6 +30,25 @@ public sealed class AgentSettingsLoaderTests : IDisposable
             replication: {username: replicator, password: r}
         """;
 
+    [Theory]
+    [InlineData(null, WatchdogMode.Automatic)]
+    [InlineData("off", WatchdogMode.Off)]
+    [InlineData("required", WatchdogMode.Required)]
+    public void Watchdog_mode_uses_Patronis_names(string? mode, WatchdogMode expected)
+    {
+        var yaml = mode is null ? Minimal : Minimal + $"\nwatchdog: {{mode: {mode}, safety_margin: 3}}\n";
+        var settings = AgentSettingsLoader.Load(File("w.yml", yaml), Env());
+        settings.WatchdogMode.ShouldBe(expected);
+        settings.WatchdogSafetyMargin.ShouldBe(TimeSpan.FromSeconds(mode is null ? 2 : 3));
+    }
+
+    [Fact]
+    public void An_unknown_watchdog_mode_is_named()
+    {
+        var error = Should.Throw<CitusHaException>(() => AgentSettingsLoader.Load(File("w.yml", Minimal + "\nwatchdog: {mode: sometimes}\n"), Env()));
+        error.Message.ShouldContain("watchdog.mode");
+    }
+
     [Fact]
     public void Tls_files_must_exist_and_switch_the_api_url_to_https()
     {

@@ -75,14 +75,16 @@ public sealed class PostgresInstance : IPostgresControl
         bool alive;
         DateTimeOffset? crashedAt;
         DateTimeOffset? startedAt;
+        int? pid;
         lock (gate)
         {
             alive = postmaster is { HasExited: false };
             crashedAt = exitedUnexpectedlyAt;
             startedAt = alive ? new DateTimeOffset(postmaster!.StartTime.ToUniversalTime(), TimeSpan.Zero) : null;
+            pid = alive ? postmaster!.Id : null;
         }
 
-        var observation = new PostgresObservation { HasData = hasData, PostmasterAlive = alive, ExitedUnexpectedlyAt = crashedAt, PostmasterStartTime = startedAt };
+        var observation = new PostgresObservation { HasData = hasData, PostmasterAlive = alive, ExitedUnexpectedlyAt = crashedAt, PostmasterStartTime = startedAt, PostmasterPid = pid };
         if (alive)
         {
             try

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using CitusHa.Core.Configuration;
+using CitusHa.Core.Errors;
+
+namespace CitusHa.Agent.Watchdog;
+
+/// <summary>
+/// Patroni's watchdog, without a kernel device: a small separate process (<c>watchdog.sh</c>) that
+/// kills this member's postmaster when the agent stops feeding it, so a frozen or dead agent cannot
+/// leave a writable primary behind after its lease has run out and another member is promoted.
+/// The agent arms it with the time its lease has left minus the safety margin, on every cycle in
+/// which PostgreSQL runs as a primary, and disarms it otherwise.
+/// </summary>
+internal sealed class ProcessWatchdog(AgentSettings settings, ILogger logger) : IAsyncDisposable
+{
+    private const string ScriptName = "watchdog.sh";
+    private Process? process;
+    private bool armed;
+    private bool warned;
+
+    /// <summary>Starts the watchdog process; with mode <c>required</c> a failure stops the agent.</summary>
+    public void Start()
+    {
+        if (settings.WatchdogMode == WatchdogMode.Off)
+        {
+            return;
+        }
+
+        try
+        {
+            EnsureProcess();
+        }
+        catch (Exception e) when (e is IOException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
+        {
+            if (settings.WatchdogMode == WatchdogMode.Required)
+            {
+                throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.CommandFailed,
+                    $"watchdog.mode is 'required' but the watchdog cannot start ({e.Message}). Install bash, or set watchdog.mode to automatic or off.", e);
+            }
+
+            Warn(e.Message);
+        }
+    }
+
+    /// <summary>Fence the postmaster <paramref name="postmasterPid"/> unless fed again within <paramref name="within"/>.</summary>
+    public async Task ArmAsync(TimeSpan within, int postmasterPid)
+    {
+        var milliseconds = Math.Max(0, (long)within.TotalMilliseconds);
+        armed = await SendAsync(string.Create(CultureInfo.InvariantCulture, $"arm {milliseconds} {postmasterPid}")).ConfigureAwait(false);
+    }
+
+    public async Task DisarmAsync()
+    {
+        if (armed)
+        {
+            armed = !await SendAsync("disarm").ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> SendAsync(string line)
+    {
+        if (settings.WatchdogMode == WatchdogMode.Off)
+        {
+            return false;
+        }
+
+        try
+        {
+            var writer = EnsureProcess().StandardInput;
+            await writer.WriteLineAsync(line).ConfigureAwait(false);
+            await writer.FlushAsync().ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception or UnauthorizedAccessException)
+        {
+            Warn(e.Message);
+            process = null;
+            return false;
+        }
+    }
+
+    private Process EnsureProcess()
+    {
+        if (process is { HasExited: false } running)
+        {
+            return running;
+        }
+
+        process?.Dispose();
+        var script = Path.Combine(settings.StateDirectory, ScriptName);
+        Directory.CreateDirectory(settings.StateDirectory);
+        using (var resource = typeof(ProcessWatchdog).Assembly.GetManifestResourceStream(ScriptName) ?? throw new IOException("the watchdog script is missing from the agent"))
+        using (var file = File.Create(script))
+        {
+            resource.CopyTo(file);
+        }
+
+        var info = new ProcessStartInfo("bash", [script]) { RedirectStandardInput = true, UseShellExecute = false };
+        process = Process.Start(info) ?? throw new IOException("bash did not start");
+        WatchdogLog.Started(logger, settings.Name, process.Id);
+        return process;
+    }
+
+    private void Warn(string message)
+    {
+        if (!warned)
+        {
+            WatchdogLog.Unavailable(logger, settings.Name, message);
+            warned = true;
+        }
+    }
+
+    /// <summary>A graceful stop disarms first, so closing the pipe never fences.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (process is { } p)
+        {
+            try
+            {
+                if (!p.HasExited)
+                {
+                    await p.StandardInput.WriteLineAsync("disarm").ConfigureAwait(false);
+                    p.StandardInput.Close();
+                    using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await p.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
+            {
+                // Already gone, or stuck: it exits by itself at its deadline at the latest.
+            }
+
+            p.Dispose();
+        }
+    }
+}
+
+internal static partial class WatchdogLog
+{
+    [LoggerMessage(1101, LogLevel.Information, "{Member}: watchdog running as process {Pid}", EventName = "WatchdogStarted")]
+    public static partial void Started(ILogger logger, string member, int pid);
+
+    [LoggerMessage(1102, LogLevel.Warning, "{Member}: watchdog unavailable ({Message}); a frozen agent's primary is then fenced only when the agent resumes", EventName = "WatchdogUnavailable")]
+    public static partial void Unavailable(ILogger logger, string member, string message);
+}

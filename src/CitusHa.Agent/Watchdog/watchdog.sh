@@ -1,0 +1,64 @@
+#!/bin/bash
+# CitusHa watchdog. A separate process, so that it keeps running when the agent is frozen (SIGSTOP,
+# a stuck runtime) or killed. The agent feeds it on stdin, one line at a time:
+#   arm <milliseconds> <postmaster pid>   fence that postmaster unless fed again within <milliseconds>
+#   disarm                                this member is not a primary: nothing to fence
+# Fencing = SIGKILL to the postmaster and its children, only if the PID still belongs to the process
+# that was armed (same start time), so a reused PID is never touched. On end of input (agent gone) an
+# armed watchdog still fences at its deadline, then exits; a disarmed one exits at once.
+set -u
+armed=0 pid="" ticks="" deadline=0
+
+now_ms() { local t=${EPOCHREALTIME/./}; echo $(( 10#$t / 1000 )); }
+
+start_ticks() {   # field 22 of /proc/<pid>/stat; the name in field 2 may hold spaces, so cut after ')'
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  set -- ${stat##*) }
+  echo "${20}"
+}
+
+children_of() {
+  local f stat
+  for f in /proc/[0-9]*/stat; do
+    stat=$(cat "$f" 2>/dev/null) || continue
+    set -- ${stat##*) }
+    [ "$2" = "$pid" ] && echo "${f//[^0-9]/}"
+  done
+}
+
+fence() {
+  armed=0
+  [ -n "$pid" ] && [ "$(start_ticks "$pid")" = "$ticks" ] || return 0
+  local kids
+  kids=$(children_of)
+  kill -KILL "$pid" 2>/dev/null
+  [ -n "$kids" ] && kill -KILL $kids 2>/dev/null
+  echo "citusha watchdog: the agent was silent past its deadline; killed postmaster $pid and its children" >&2
+}
+
+seconds() { printf '%d.%03d' $(( $1 / 1000 )) $(( $1 % 1000 )); }
+
+while true; do
+  if [ "$armed" = 1 ]; then
+    left=$(( deadline - $(now_ms) ))
+    if [ "$left" -le 0 ]; then fence; continue; fi
+    read -r -t "$(seconds "$left")" command a b
+    rc=$?
+    if [ "$rc" -gt 128 ]; then continue; fi            # timed out: the loop fences
+    if [ "$rc" -ne 0 ]; then                           # end of input: the agent is gone
+      left=$(( deadline - $(now_ms) ))
+      [ "$left" -gt 0 ] && sleep "$(seconds "$left")"
+      fence
+      exit 0
+    fi
+  else
+    read -r command a b || exit 0
+  fi
+  case "$command" in
+    arm)
+      if [ "$b" != "$pid" ]; then pid=$b; ticks=$(start_ticks "$pid") || { pid=""; armed=0; continue; }; fi
+      deadline=$(( $(now_ms) + a )); armed=1 ;;
+    disarm) armed=0 ;;
+  esac
+done
