@@ -41,6 +41,17 @@ public sealed class SwitchoverTests(ITestOutputHelper output)
         third.ShouldNotBe(candidate);
         await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct, leader: third);
 
+        // A scheduled switchover can be taken back (patronictl flush … switchover).
+        var later = DateTimeOffset.UtcNow.AddMinutes(10);
+        var thirdApi = harness.Formation.Member(third).ApiUrl;
+        (status, body) = await SendAsync(HttpMethod.Post, $"{thirdApi}/switchover", $$"""{"leader":"{{third}}","scheduled_at":"{{later:O}}"}""", ct);
+        status.ShouldBe(HttpStatusCode.Accepted, body);
+        (status, body) = await SendAsync(HttpMethod.Delete, $"{thirdApi}/switchover", string.Empty, ct);
+        status.ShouldBe(HttpStatusCode.OK, body);
+        (status, body) = await SendAsync(HttpMethod.Delete, $"{thirdApi}/switchover", string.Empty, ct);
+        status.ShouldBe(HttpStatusCode.NotFound, body);
+        (await harness.LeaderAsync(ct)).ShouldBe(third);
+
         // Scheduled: accepted now, carried out at the time.
         var at = DateTimeOffset.UtcNow.AddSeconds(4);
         (status, body) = await SendAsync(HttpMethod.Post, $"{harness.Formation.Member(third).ApiUrl}/switchover", $$"""{"leader":"{{third}}","scheduled_at":"{{at:O}}"}""", ct);

@@ -60,6 +60,8 @@ internal static class RestApi
         app.MapDelete("/restart", deleteRestart);
         app.MapPost("/reinitialize", postReinitialize);
         app.MapPost("/switchover", postSwitchover);
+        Func<HttpContext, Task<IResult>> deleteSwitchover = http => Guarded(http, context, () => switchover.CancelScheduledAsync(http.RequestAborted));
+        app.MapDelete("/switchover", deleteSwitchover);
         app.MapPost("/failover", postFailover);
         app.MapMethods("/config", ["PATCH"], patchConfig);
     }

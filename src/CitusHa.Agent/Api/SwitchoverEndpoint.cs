@@ -13,6 +13,31 @@ namespace CitusHa.Agent.Api;
 /// </summary>
 internal sealed class SwitchoverEndpoint(AgentContext context, Action<string> wake, TimeProvider time)
 {
+    /// <summary>
+    /// <c>DELETE /switchover</c> (patronictl flush … switchover): removes a scheduled switchover with a
+    /// compare-and-swap on the key it read; 404 when none is scheduled, 409 when the key changed meanwhile.
+    /// </summary>
+    public async Task<IResult> CancelScheduledAsync(CancellationToken ct)
+    {
+        var key = context.Key(DcsPaths.Failover);
+        var snapshot = await context.Store.ReadPrefixAsync(key, ct).ConfigureAwait(false);
+        var current = snapshot.Items.FirstOrDefault(i => i.Key == key);
+        var request = current is null ? null : GroupKeys.ParseFailover(current.Value, current.ModRevision);
+        if (request is not { ScheduledAt: not null })
+        {
+            return Results.Text("no switchover is scheduled", statusCode: 404);
+        }
+
+        var deleted = await context.Store.DeleteIfModRevisionAsync(key, current!.ModRevision, ct).ConfigureAwait(false);
+        if (!deleted.Succeeded)
+        {
+            return Results.Text("Failed to delete scheduled switchover: it changed meanwhile", statusCode: 409);
+        }
+
+        wake("scheduled switchover deleted");
+        return Results.Text("scheduled switchover deleted", statusCode: 200);
+    }
+
     public async Task<IResult> HandleAsync(HttpContext http, bool failover)
     {
         var ct = http.RequestAborted;

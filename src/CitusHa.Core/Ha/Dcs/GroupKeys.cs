@@ -100,6 +100,9 @@ public static class GroupKeys
         return new SyncState(leader.GetString(), standbys, quorum, kv!.ModRevision);
     }
 
+    /// <summary>Reads a <c>failover</c> key's value (null when empty or not a request).</summary>
+    public static FailoverRequest? ParseFailover(string value, long modRevision) => Failover(new DcsKeyValue(string.Empty, value, 0, modRevision, 0));
+
     private static FailoverRequest? Failover(DcsKeyValue? kv)
     {
         if (Object(kv?.Value) is not { } f)
