@@ -85,6 +85,7 @@ try
     await Task.Delay(2000, ct);
     var (rss, cpu) = await Footprint.MeasureAsync(pid, TimeSpan.FromSeconds(10), ct);
     results.Add("agent RSS (MB)", rss);
+    results.Add("agent private memory, RSS without shared framework files (MB)", Footprint.PrivateMegabytes(pid));
     results.Add("agent idle CPU (% of one core)", cpu);
 }
 finally

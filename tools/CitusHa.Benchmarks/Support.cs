@@ -247,9 +247,21 @@ internal static class Footprint
         var before = Ticks(pid);
         await Task.Delay(window, ct);
         var after = Ticks(pid);
-        var rssKb = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
         const double ticksPerSecond = 100; // USER_HZ on Linux
-        return (long.Parse(rssKb, CultureInfo.InvariantCulture) / 1024.0, (after - before) / ticksPerSecond / window.TotalSeconds * 100);
+        return (Kilobytes(pid, "status", "VmRSS:") / 1024.0, (after - before) / ticksPerSecond / window.TotalSeconds * 100);
+    }
+
+    /// <summary>
+    /// Memory only this process uses (private clean + dirty pages): RSS also counts the .NET
+    /// framework's mapped files, which are read-only and shared with every other .NET process.
+    /// </summary>
+    public static double PrivateMegabytes(int pid) =>
+        (Kilobytes(pid, "smaps_rollup", "Private_Clean:") + Kilobytes(pid, "smaps_rollup", "Private_Dirty:")) / 1024.0;
+
+    private static long Kilobytes(int pid, string file, string field)
+    {
+        var value = File.ReadLines($"/proc/{pid}/{file}").First(l => l.StartsWith(field, StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return long.Parse(value, CultureInfo.InvariantCulture);
     }
 }
