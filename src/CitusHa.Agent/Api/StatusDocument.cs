@@ -31,17 +31,7 @@ internal static class StatusDocument
                 document["server_version"] = version;
             }
 
-            if (snapshot.PendingRestart.Count > 0)
-            {
-                document["pending_restart"] = true;
-                document["pending_restart_reason"] = new JsonObject(snapshot.PendingRestart.Select(n =>
-                    KeyValuePair.Create<string, JsonNode?>(n, snapshot.View.Dcs?.PostgresParameters.GetValueOrDefault(n))));
-            }
-
-            if (snapshot.ScheduledRestart is { } scheduled)
-            {
-                document["scheduled_restart"] = scheduled.ToRecord(pg.PostmasterStartTime);
-            }
+            MemberRecordWriter.AddRestartState(document, snapshot.PendingRestart, snapshot.View.Dcs, snapshot.ScheduledRestart?.ToRecord(pg.PostmasterStartTime));
             if (pg.AcceptingConnections)
             {
                 document["xlog"] = pg.InRecovery == false
@@ -87,23 +77,7 @@ internal static class StatusDocument
             document["citusha"] = new JsonObject { ["decision"] = snapshot.Decision.Reason };
         }
 
-        var tags = new JsonObject();
-        if (settings.NoFailover)
-        {
-            tags["nofailover"] = true;
-        }
-
-        if (settings.FailoverPriority != 1)
-        {
-            tags["failover_priority"] = settings.FailoverPriority;
-        }
-
-        if (settings.NoLoadBalance)
-        {
-            tags["noloadbalance"] = true;
-        }
-
-        if (tags.Count > 0)
+        if (MemberRecordWriter.Tags(settings) is { } tags)
         {
             document["tags"] = tags;
         }

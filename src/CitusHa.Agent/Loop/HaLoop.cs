@@ -43,15 +43,11 @@ internal sealed class HaLoop : BackgroundService
         parameters = new ParameterSync(context);
     }
 
-    /// <summary>The restart waiting for its time, published in our member record as <c>scheduled_restart</c>.</summary>
-    public RestartRequest? ScheduledRestart => scheduledRestart;
-
     /// <summary>Whether an operator restart with these filters would run on this member now.</summary>
-    public bool RestartMatches(RestartRequest request) =>
-        context.Status.Last is { } last
-        && request.Matches(last.View.HoldsLeaderKey || last.Postgres.InRecovery == false, last.Postgres.ServerVersion, PendingRestart.Count > 0);
+    public bool RestartMatches(RestartRequest request) => context.Status.Last is { } last && Matches(request, last.View, last.Postgres);
 
-    private IReadOnlyList<string> PendingRestart => parameters.PendingRestart;
+    private bool Matches(RestartRequest request, GroupView view, PostgresObservation pg) =>
+        request.Matches(view.HoldsLeaderKey || pg.InRecovery == false, pg.ServerVersion, parameters.PendingRestart.Count > 0);
 
     /// <summary>Operator restart (REST); null when the agent is busy with another operation or has not observed yet.</summary>
     public Task? RequestRestart() => context.Status.Last is { } last ? executor.TryRestart(last.View) : null;
@@ -199,7 +195,7 @@ internal sealed class HaLoop : BackgroundService
                     await parameters.SyncAsync(view, after, cancellationToken).ConfigureAwait(false);
                 }
 
-                var record = member.Build(view, after, context.Status.OperationState, PendingRestart, scheduledRestart?.ToRecord(after.PostmasterStartTime));
+                var record = member.Build(view, after, context.Status.OperationState, parameters.PendingRestart, scheduledRestart?.ToRecord(after.PostmasterStartTime));
                 await member.PublishAsync(record, lease.Id, cancellationToken).ConfigureAwait(false);
                 if (decision is NoAction && view.HoldsLeaderKey && pg.AcceptingConnections && pg.InRecovery == false)
                 {
@@ -220,7 +216,7 @@ internal sealed class HaLoop : BackgroundService
         await FeedWatchdogAsync(view, pg).ConfigureAwait(false);
         context.Status.Publish(new CycleSnapshot(view, pg, decision, time.GetUtcNow(), MemberRecordWriter.StateOf(pg, context.Status.OperationState))
         {
-            PendingRestart = PendingRestart,
+            PendingRestart = parameters.PendingRestart,
             ScheduledRestart = scheduledRestart,
         });
     }
@@ -246,18 +242,18 @@ internal sealed class HaLoop : BackgroundService
     }
 
     /// <summary>
-    /// A scheduled restart whose time has come runs when nothing else does and its filters still hold
+    /// A scheduled restart whose time has come runs when nothing else does (the caller runs it between operations) and its filters still hold
     /// (they are checked at restart time, as Patroni does); otherwise it is dropped and logged.
     /// </summary>
     private void RunScheduledRestart(GroupView view, PostgresObservation pg)
     {
-        if (scheduledRestart is not { Schedule: { } at } request || view.Now < at || executor.Current is not null)
+        if (scheduledRestart is not { Schedule: { } at } request || view.Now < at)
         {
             return;
         }
 
         Interlocked.CompareExchange(ref scheduledRestart, null, request);
-        if (!request.Matches(view.HoldsLeaderKey || pg.InRecovery == false, pg.ServerVersion, PendingRestart.Count > 0))
+        if (!Matches(request, view, pg))
         {
             LoopLog.Decision(context.Logger, context.MyName, "scheduled restart cancelled: restart conditions are not satisfied");
             return;

@@ -63,6 +63,24 @@ internal sealed class MemberRecordWriter(AgentSettings settings, IDcsStore store
             record["timeline"] = timeline;
         }
 
+        if (Tags(settings) is { } tags)
+        {
+            record["tags"] = tags;
+        }
+
+        if (view.Dcs is { Paused: true })
+        {
+            record["pause"] = true;
+        }
+
+        AddRestartState(record, pendingRestart, view.Dcs, scheduledRestart);
+        return record.ToJsonString();
+    }
+
+    /// <summary>The member's tags as Patroni publishes them (only those that differ from the defaults); null when none.</summary>
+    public static JsonObject? Tags(AgentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
         var tags = new JsonObject();
         if (settings.NoFailover)
         {
@@ -84,28 +102,23 @@ internal sealed class MemberRecordWriter(AgentSettings settings, IDcsStore store
             tags["noloadbalance"] = true;
         }
 
-        if (tags.Count > 0)
-        {
-            record["tags"] = tags;
-        }
+        return tags.Count > 0 ? tags : null;
+    }
 
-        if (view.Dcs is { Paused: true })
-        {
-            record["pause"] = true;
-        }
-
+    /// <summary><c>pending_restart</c>, its reasons (the configured values) and <c>scheduled_restart</c>, for the member record and <c>/patroni</c>.</summary>
+    public static void AddRestartState(JsonObject target, IReadOnlyList<string>? pendingRestart, DcsView? dcs, JsonObject? scheduledRestart)
+    {
+        ArgumentNullException.ThrowIfNull(target);
         if (pendingRestart is { Count: > 0 })
         {
-            record["pending_restart"] = true;
-            record["pending_restart_reason"] = new JsonObject(pendingRestart.Select(n => KeyValuePair.Create<string, JsonNode?>(n, view.Dcs?.PostgresParameters.GetValueOrDefault(n))));
+            target["pending_restart"] = true;
+            target["pending_restart_reason"] = new JsonObject(pendingRestart.Select(n => KeyValuePair.Create<string, JsonNode?>(n, dcs?.PostgresParameters.GetValueOrDefault(n))));
         }
 
         if (scheduledRestart is not null)
         {
-            record["scheduled_restart"] = scheduledRestart;
+            target["scheduled_restart"] = scheduledRestart;
         }
-
-        return record.ToJsonString();
     }
 
     public async Task PublishAsync(string json, long lease, CancellationToken cancellationToken)
