@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using CitusHa.Testing;
 using CitusHa.Testing.Servers;
+using CitusHa.Testing.Workloads;
 using Npgsql;
 using Xunit.Abstractions;
 

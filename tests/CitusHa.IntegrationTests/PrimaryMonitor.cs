@@ -1,3 +1,4 @@
+using CitusHa.Testing.Workloads;
 using Npgsql;
 
 namespace CitusHa.IntegrationTests;
@@ -6,12 +7,10 @@ namespace CitusHa.IntegrationTests;
 /// Samples every member many times a second: which ones accept writes (not in recovery, not
 /// read-only)? Records every round in which more than one did.
 /// </summary>
-public sealed class PrimaryMonitor : IAsyncDisposable
+public sealed class PrimaryMonitor : BackgroundWork
 {
     private readonly IReadOnlyList<(string Name, string ConnectionString)> members;
-    private readonly CancellationTokenSource stop = new();
     private readonly List<string> violations = [];
-    private Task? running;
 
     public PrimaryMonitor(IReadOnlyList<(string Name, string ConnectionString)> members)
     {
@@ -31,12 +30,12 @@ public sealed class PrimaryMonitor : IAsyncDisposable
         }
     }
 
-    public void Start() => running = Task.Run(RunAsync);
+    public void Start() => StartLoop();
 
-    private async Task RunAsync()
+    protected override async Task RunAsync()
     {
         var connections = new NpgsqlConnection?[members.Count];
-        while (!stop.IsCancellationRequested)
+        while (!Stopping.IsCancellationRequested)
         {
             var writable = new List<string>();
             for (var i = 0; i < members.Count; i++)
@@ -46,11 +45,11 @@ public sealed class PrimaryMonitor : IAsyncDisposable
                     if (connections[i] is null)
                     {
                         connections[i] = new NpgsqlConnection(members[i].ConnectionString);
-                        await connections[i]!.OpenAsync(stop.Token);
+                        await connections[i]!.OpenAsync(Stopping);
                     }
 
                     await using var probe = new NpgsqlCommand("SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off'", connections[i]);
-                    if ((bool)(await probe.ExecuteScalarAsync(stop.Token))!)
+                    if ((bool)(await probe.ExecuteScalarAsync(Stopping))!)
                     {
                         writable.Add(members[i].Name);
                     }
@@ -77,7 +76,7 @@ public sealed class PrimaryMonitor : IAsyncDisposable
 
             try
             {
-                await Task.Delay(50, stop.Token);
+                await Task.Delay(50, Stopping);
             }
             catch (OperationCanceledException)
             {
@@ -92,24 +91,5 @@ public sealed class PrimaryMonitor : IAsyncDisposable
                 await connection.DisposeAsync();
             }
         }
-    }
-
-    private bool disposed;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (disposed)
-        {
-            return;
-        }
-
-        disposed = true;
-        await stop.CancelAsync();
-        if (running is not null)
-        {
-            await running;
-        }
-
-        stop.Dispose();
     }
 }

@@ -31,7 +31,8 @@ try
 {
     await formation.StartAsync(ct);
     await Waits.HealthyAsync(dcs, 3, null, ct);
-    await using var writer = new Writer(string.Join(",", formation.Members.Select(m => $"127.0.0.1:{m.PostgresPort}")), formation.SuperuserPassword);
+    var primary = BenchWriter.ConnectionString(string.Join(",", formation.Members.Select(m => $"127.0.0.1:{m.PostgresPort}")), formation.SuperuserPassword);
+    await using var writer = BenchWriter.Create(primary);
     await writer.StartAsync(ct);
     await Task.Delay(2000, ct);
 
@@ -76,7 +77,7 @@ try
 
     await writer.DisposeAsync(); // stop writing first: a commit made after the check would look lost
     results.Add("writer: failed statements", writer.Failures);
-    var lost = await writer.LostAsync(ct);
+    var lost = (await writer.LostAsync(primary, ct)).Count;
     results.Add("writer: acknowledged rows lost", lost);
 
     // The footprint of an idle agent (a standby's, so the leader's upkeep is not counted twice).

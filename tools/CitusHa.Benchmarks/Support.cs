@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -6,6 +5,7 @@ using System.Net.Sockets;
 using CitusHa.Core.Configuration;
 using CitusHa.Core.Model;
 using CitusHa.Core.Operations;
+using CitusHa.Testing.Workloads;
 using Npgsql;
 
 namespace CitusHa.Benchmarks;
@@ -106,131 +106,16 @@ internal static class Waits
     }
 }
 
-/// <summary>Commits a row every 10 ms through whichever member is writable; keeps the commit times.</summary>
-internal sealed class Writer(string hosts, string password) : IAsyncDisposable
+/// <summary>The benchmark's writer: a commit every 10 ms through whichever member is writable.</summary>
+internal static class BenchWriter
 {
-    private readonly ConcurrentQueue<(long At, long Id, long ConnectedAt)> commits = new();
-    private readonly CancellationTokenSource stop = new();
-    private Task? loop;
-    private bool disposed;
-
-    public int Failures { get; private set; }
-
-    private string ConnectionString => new NpgsqlConnectionStringBuilder
+    public static string ConnectionString(string hosts, string password) => new NpgsqlConnectionStringBuilder
     {
         Host = hosts, Username = "postgres", Password = password, Database = "postgres",
         TargetSessionAttributes = "read-write", HostRecheckSeconds = 0, Timeout = 2, CommandTimeout = 5, Pooling = false,
     }.ConnectionString;
 
-    public async Task StartAsync(CancellationToken ct)
-    {
-        await using (var connection = new NpgsqlConnection(ConnectionString))
-        {
-            await connection.OpenAsync(ct);
-            await using var create = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS bench (id bigint PRIMARY KEY)", connection);
-            await create.ExecuteNonQueryAsync(ct);
-        }
-
-        loop = Task.Run(RunAsync, ct);
-    }
-
-    private async Task RunAsync()
-    {
-        long next = 1;
-        long connectedAt = 0;
-        NpgsqlConnection? connection = null;
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                if (connection is null)
-                {
-                    connection = new NpgsqlConnection(ConnectionString);
-                    await connection.OpenAsync(stop.Token);
-                    connectedAt = Stopwatch.GetTimestamp();
-                }
-
-                await using var insert = new NpgsqlCommand("INSERT INTO bench VALUES ($1) ON CONFLICT DO NOTHING", connection) { Parameters = { new() { Value = next } } };
-                await insert.ExecuteNonQueryAsync(stop.Token);
-                commits.Enqueue((Stopwatch.GetTimestamp(), next++, connectedAt));
-                await Task.Delay(10, stop.Token);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
-            {
-                Failures++;
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync();
-                    connection = null;
-                }
-
-                await Task.Delay(10);
-            }
-        }
-
-        if (connection is not null)
-        {
-            await connection.DisposeAsync();
-        }
-    }
-
-    public double LongestGapSince(long start)
-    {
-        var times = commits.Select(c => c.At).Where(t => t >= start).Prepend(start).ToList();
-        return times.Zip(times.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a, b).TotalSeconds).DefaultIfEmpty(0).Max();
-    }
-
-    public async Task<double> FirstCommitAfterAsync(long start, CancellationToken ct)
-    {
-        while (true)
-        {
-            // A commit on a connection opened after the fault: a session that survived it (an orphaned
-            // backend of a killed postmaster) says nothing about the service being back.
-            var after = commits.Where(c => c.ConnectedAt > start).FirstOrDefault();
-            if (after.At != 0)
-            {
-                return Stopwatch.GetElapsedTime(start, after.At).TotalSeconds;
-            }
-
-            await Task.Delay(20, ct);
-        }
-    }
-
-    public async Task<int> LostAsync(CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString);
-        await connection.OpenAsync(ct);
-        var present = new HashSet<long>();
-        await using var read = new NpgsqlCommand("SELECT id FROM bench", connection);
-        await using var reader = await read.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            present.Add(reader.GetInt64(0));
-        }
-
-        return commits.Count(c => !present.Contains(c.Id));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (disposed)
-        {
-            return;
-        }
-
-        disposed = true;
-        await stop.CancelAsync();
-        if (loop is not null)
-        {
-            await loop;
-        }
-
-        stop.Dispose();
-    }
+    public static NumberedWriter Create(string connectionString) => new(connectionString, TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10));
 }
 
 /// <summary>Resident memory and CPU of one process, from /proc.</summary>
