@@ -96,10 +96,24 @@ internal sealed class ProcessWatchdog(AgentSettings settings, ILogger logger) : 
             resource.CopyTo(file);
         }
 
-        var info = new ProcessStartInfo("bash", [script]) { RedirectStandardInput = true, UseShellExecute = false };
+        // Its output goes through our log, never our own stdout: a watchdog that outlives a killed agent
+        // must not hold the agent's output open (whoever reads it would wait for the watchdog's deadline).
+        var info = new ProcessStartInfo("bash", [script]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         process = Process.Start(info) ?? throw new IOException("bash did not start");
+        process.ErrorDataReceived += (_, line) => Said(line.Data);
+        process.OutputDataReceived += (_, line) => Said(line.Data);
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
         WatchdogLog.Started(logger, settings.Name, process.Id);
         return process;
+    }
+
+    private void Said(string? line)
+    {
+        if (!string.IsNullOrWhiteSpace(line))
+        {
+            WatchdogLog.Said(logger, settings.Name, line);
+        }
     }
 
     private void Warn(string message)
@@ -140,6 +154,9 @@ internal static partial class WatchdogLog
 {
     [LoggerMessage(1101, LogLevel.Information, "{Member}: watchdog running as process {Pid}", EventName = "WatchdogStarted")]
     public static partial void Started(ILogger logger, string member, int pid);
+
+    [LoggerMessage(1103, LogLevel.Warning, "{Member}: {Line}", EventName = "WatchdogSaid")]
+    public static partial void Said(ILogger logger, string member, string line);
 
     [LoggerMessage(1102, LogLevel.Warning, "{Member}: watchdog unavailable ({Message}); a frozen agent's primary is then fenced only when the agent resumes", EventName = "WatchdogUnavailable")]
     public static partial void Unavailable(ILogger logger, string member, string message);

@@ -124,14 +124,16 @@ public sealed class LocalFormation : IAsyncDisposable
         }
     }
 
-    /// <summary>kill -9 of the agent and, if asked, its postmaster: the whole member lost at once.</summary>
+    /// <summary>kill -9 of the agent and, if asked, everything it started: the whole member lost at once.</summary>
     public async Task KillAsync(LocalMember member, bool postgresToo, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(member);
-        // The whole member, as when its pod is deleted: the postmaster and every backend, not only
-        // the postmaster (orphaned backends would keep serving their sessions for a moment).
-        var postgres = postgresToo && PostmasterPid(member) is { } postmaster ? Descendants(postmaster).Prepend(postmaster).ToList() : [];
-        await SignalAsync(AgentPid(member), "KILL", cancellationToken).ConfigureAwait(false);
+        // The whole member, as when its pod is deleted: every process below the agent (the postmaster
+        // and every backend, the watchdog), not only the postmaster (orphaned backends would keep
+        // serving their sessions for a moment).
+        var agent = AgentPid(member);
+        var postgres = postgresToo && agent is { } agentPid ? Descendants(agentPid) : [];
+        await SignalAsync(agent, "KILL", cancellationToken).ConfigureAwait(false);
         foreach (var pid in postgres)
         {
             await SignalAsync(pid, "KILL", cancellationToken).ConfigureAwait(false);
