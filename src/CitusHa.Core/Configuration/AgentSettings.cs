@@ -15,6 +15,13 @@ public sealed record AgentSettings
 
     public required int Group { get; init; }
 
+    /// <summary>The citus section; null for a plain PostgreSQL group.</summary>
+    public Citus.CitusSettings? Citus { get; init; }
+
+    public bool IsCoordinator => Citus is not null && Group == 0;
+
+    public bool IsWorker => Citus is not null && Group != 0;
+
     public required DcsSettings Dcs { get; init; }
 
     /// <summary>Where the REST API listens (host:port).</summary>

@@ -19,6 +19,8 @@ public static class AgentSettingsLoader
         ("SCOPE", "scope"),
         ("NAMESPACE", "namespace"),
         ("CITUS_GROUP", "citus.group"),
+        ("CITUS_DATABASE", "citus.database"),
+        ("CITUS_LIBRARY", "citus.library"),
         ("ETCD3_HOSTS", "etcd3.hosts"),
         ("ETCD3_HOST", "etcd3.host"),
         ("ETCD3_USERNAME", "etcd3.username"),
@@ -41,6 +43,29 @@ public static class AgentSettingsLoader
         ("STATE_DIR", "citusha.state_dir"),
         ("RUN_AS", "citusha.run_as"),
     ];
+
+    /// <summary>The citus section; absent (no group, no database) means a plain PostgreSQL group.</summary>
+    private static Citus.CitusSettings? Citus(ConfigTree tree)
+    {
+        var database = tree.Get("citus.database");
+        if (database is null && tree.Get("citus.group") is null)
+        {
+            return null;
+        }
+
+        if (database is { Length: 0 or > 63 } || (database is not null && database.Contains('\0', StringComparison.Ordinal)))
+        {
+            throw tree.Invalid("citus.database", "must be a database name of 1 to 63 bytes");
+        }
+
+        var useLibrary = tree.Get("citus.library")?.ToLowerInvariant() switch
+        {
+            null or "auto" => true,
+            "off" => false,
+            var other => throw tree.Invalid("citus.library", $"must be auto (use Citus when installed) or off (plain PostgreSQL HA), not '{other}'"),
+        };
+        return new Citus.CitusSettings(database ?? CitusHa.Core.Citus.CitusSettings.DefaultDatabase, useLibrary);
+    }
 
     private static readonly string[] PasswordKeys =
     [
@@ -120,6 +145,7 @@ public static class AgentSettingsLoader
         }
 
         var group = tree.WholeNumber("citus.group", 0, 100000) ?? 0;
+        var citus = Citus(tree);
         var etcdUser = tree.Get("etcd3.username");
         var dcs = DcsSettings.Create(
             tree.Get("etcd3.hosts") is { } hosts ? [hosts] : tree.Get("etcd3.host") is { } host ? [host] : null,
@@ -174,6 +200,7 @@ public static class AgentSettingsLoader
         {
             Name = name,
             Group = group,
+            Citus = citus,
             Dcs = dcs,
             RestApiListen = restListen,
             RestApiConnectAddress = restConnect,

@@ -11,7 +11,8 @@ public sealed record MemberInfo(
     int? Timeline,
     bool NoFailover = false,
     int FailoverPriority = 1,
-    bool NoSync = false)
+    bool NoSync = false,
+    bool NoLoadBalance = false)
 {
     public bool IsRunning => State == "running";
 }

@@ -49,7 +49,8 @@ public static class GroupKeys
         record.XlogLocation ?? Max(record.ReceiveLsn, record.ReplayLsn), record.Timeline,
         record.Tags.TryGetValue("nofailover", out var nf) && nf == "true",
         record.Tags.TryGetValue("failover_priority", out var fp) && int.TryParse(fp, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : 1,
-        record.Tags.TryGetValue("nosync", out var ns) && ns == "true");
+        record.Tags.TryGetValue("nosync", out var ns) && ns == "true",
+        record.Tags.TryGetValue("noloadbalance", out var nl) && nl == "true");
 
     private static HaSettings Settings(JsonElement? config, HaSettings bootstrap)
     {
