@@ -11,7 +11,7 @@ namespace CitusHa.IntegrationTests;
 /// <summary>A local formation for one test: started on free ports, torn down by PID, data removed.</summary>
 public sealed class FormationHarness : IAsyncDisposable
 {
-    private FormationHarness(LocalFormation formation, string root, DcsSettings dcs)
+    internal FormationHarness(LocalFormation formation, string root, DcsSettings dcs)
     {
         Formation = formation;
         Root = root;
@@ -47,6 +47,8 @@ public sealed class FormationHarness : IAsyncDisposable
             PostgresParameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB", ["max_connections"] = "40" },
             EtcdEndpointFor = etcdEndpointFor is null ? null : name => etcdEndpointFor(basePort, name),
             SynchronousMode = synchronousMode,
+            // The HA stories run on plain PostgreSQL wherever Citus happens to be installed; the Citus lanes choose for themselves.
+            CitusLibrary = "off",
         };
         var formation = new LocalFormation(customize?.Invoke(options) ?? options);
         var harness = new FormationHarness(formation, root, DcsSettings.Create([formation.EtcdEndpoint], null, "demo", null, TimeSpan.FromSeconds(3)));

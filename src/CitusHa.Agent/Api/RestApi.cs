@@ -64,6 +64,9 @@ internal static class RestApi
         app.MapDelete("/switchover", deleteSwitchover);
         app.MapPost("/failover", postFailover);
         app.MapMethods("/config", ["PATCH"], patchConfig);
+        Func<HttpContext, Task<IResult>> postCitus = http => Guarded(http, context, () => CitusEndpoint.HandleAsync(http, loop));
+        app.MapPost("/citus", postCitus);
+        app.MapPost("/mpp", postCitus);
     }
 
     private static async Task<IResult> Guarded(HttpContext http, AgentContext context, Func<Task<IResult>> handler) =>

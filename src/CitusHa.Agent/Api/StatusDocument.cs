@@ -75,6 +75,17 @@ internal static class StatusDocument
             }
 
             document["citusha"] = new JsonObject { ["decision"] = snapshot.Decision.Reason };
+            if (status.Citus is { Settings: { } citus } mode)
+            {
+                document["citusha"]!["citus"] = new JsonObject
+                {
+                    ["group"] = settings.Group,
+                    ["database"] = citus.Database,
+                    ["library"] = mode.UseLibrary,
+                    ["mode"] = mode.Explanation,
+                    ["pg_dist_node"] = status.CitusCatalogPresent() switch { true => "kept", false => "absent", null => null },
+                };
+            }
         }
 
         if (MemberRecordWriter.Tags(settings) is { } tags)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using CitusHa.Agent.Api;
+using CitusHa.Agent.Citus;
 using CitusHa.Agent.Loop;
 using CitusHa.Agent.Watchdog;
 using CitusHa.Core.Adapters.Postgres;
@@ -136,7 +137,8 @@ internal static class RunCommand
 
         var time = TimeProvider.System;
         var store = DcsConnection.Open(settings.Dcs);
-        var postgres = new PostgresInstance(new PostgresOptions
+        var citus = CitusMode.Detect(settings);
+        var postgresOptions = new PostgresOptions
         {
             BinDirectory = settings.Postgres.BinDirectory,
             DataDirectory = settings.Postgres.DataDirectory,
@@ -148,16 +150,17 @@ internal static class RunCommand
             SuperuserPassword = settings.Postgres.SuperuserPassword,
             ReplicationUserName = settings.Postgres.ReplicationUserName,
             ReplicationPassword = settings.Postgres.ReplicationPassword,
-            Parameters = settings.Postgres.Parameters,
+            Parameters = citus.Parameters(settings),
             RunAsUser = settings.RunAsUser,
-        }, time);
-        var status = new AgentStatus(settings, time);
+        };
+        var postgres = new PostgresInstance(postgresOptions, time);
+        var status = new AgentStatus(settings, time) { Citus = citus };
         builder.Services.AddSingleton(time);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<IPostgresControl>(postgres);
         builder.Services.AddSingleton(status);
-        builder.Services.AddSingleton(sp => new AgentContext(settings, store, postgres, new LeaseKeeper(store, time), status, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Agent")) { LoadSettings = load });
+        builder.Services.AddSingleton(sp => new AgentContext(settings, store, postgres, new LeaseKeeper(store, time), status, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Agent")) { LoadSettings = load, Citus = citus, PostgresOptions = postgresOptions });
         builder.Services.AddSingleton(_ => new PeerClient(PeerHttp.Create(settings, TimeSpan.FromSeconds(5))));
         builder.Services.AddSingleton(sp => new ProcessWatchdog(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Watchdog")));
         builder.Services.AddSingleton<HaLoop>();

@@ -15,6 +15,14 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
     private DateTimeOffset? rewindWaitSince;
     private (RunningOperation Operation, Task Task, CancellationTokenSource Cancel)? running;
 
+    /// <summary>Tells the coordinator about this worker's primary changes (a no-op outside worker groups).</summary>
+    public required Citus.CoordinatorNotifier Notifier { get; init; }
+
+    public required Citus.CitusBootstrap CitusBootstrap { get; init; }
+
+    /// <summary>The coordinator's metadata keeper lets go when this member hands over.</summary>
+    public Action StopLeadingCitus { get; init; } = () => { };
+
     public RunningOperation? Current
     {
         get
@@ -114,6 +122,8 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                     await instance.EnsureReplicationRoleAsync(ct).ConfigureAwait(false);
                 }
 
+                await CitusBootstrap.RunAsync(ct).ConfigureAwait(false);
+
                 var took = await context.Store.CreateAsync(context.Key("leader"), context.MyName, context.Lease.Current!.Id, ct).ConfigureAwait(false);
                 if (!took.Succeeded)
                 {
@@ -137,7 +147,10 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
     private async Task PromoteAsync(GroupView view, CancellationToken cancellationToken)
     {
         await sync.BeforePromoteAsync(view, cancellationToken).ConfigureAwait(false);
+        await Notifier.NotifyAsync(Core.Citus.CitusEventType.BeforePromote, cancellationToken).ConfigureAwait(false);
         await context.Postgres.PromoteAsync(cancellationToken).ConfigureAwait(false);
+        // Resume the coordinator's traffic at once, not a cycle later.
+        _ = Notifier.NotifyAsync(Core.Citus.CitusEventType.AfterPromote, CancellationToken.None);
     }
 
     private async Task FollowAsync(string leader, GroupView view, CancellationToken cancellationToken)
@@ -213,7 +226,10 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
     /// </summary>
     public async Task StopAndReleaseAsync(CancellationToken cancellationToken, Func<Task>? beforeRelease = null)
     {
+        // Checkpoint first, so the pause announced next (Citus) and the stop after it are short.
         await context.Postgres.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        await Notifier.NotifyAsync(Core.Citus.CitusEventType.BeforeDemote, cancellationToken).ConfigureAwait(false);
+        StopLeadingCitus();
         await context.Postgres.StopAsync(StopMode.Fast, cancellationToken).ConfigureAwait(false);
         var stopped = await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
         if (stopped.Lsn is { } checkpoint)
@@ -258,8 +274,17 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         var source = leader is not null && leader != context.MyName ? context.SourceFor(leader, view.Dcs!) : null;
         return Start(OperationKind.Restart, "restarting", async ct =>
         {
+            if (view.HoldsLeaderKey)
+            {
+                await Notifier.NotifyAsync(Core.Citus.CitusEventType.BeforeDemote, ct).ConfigureAwait(false);
+            }
+
             await context.Postgres.StopAsync(StopMode.Fast, ct).ConfigureAwait(false);
             await context.Postgres.StartAsync(view.HoldsLeaderKey ? null : source, ct).ConfigureAwait(false);
+            if (view.HoldsLeaderKey)
+            {
+                _ = Notifier.NotifyAsync(Core.Citus.CitusEventType.AfterPromote, CancellationToken.None);
+            }
         }, view);
     }
 

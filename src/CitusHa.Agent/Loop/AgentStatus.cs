@@ -19,5 +19,11 @@ internal sealed class AgentStatus(AgentSettings settings, TimeProvider time)
     /// <summary>The state a long operation put us in ("creating replica", "initializing new cluster"), if any.</summary>
     public string? OperationState { get; set; }
 
+    /// <summary>How this member takes part in Citus, for /patroni.</summary>
+    public Citus.CitusMode? Citus { get; init; }
+
+    /// <summary>On the coordinator: whether the Citus database has pg_dist_node (null: not looked yet, or not the coordinator's leader).</summary>
+    public Func<bool?> CitusCatalogPresent { get; set; } = () => null;
+
     public void Publish(CycleSnapshot snapshot) => Volatile.Write(ref last, snapshot);
 }

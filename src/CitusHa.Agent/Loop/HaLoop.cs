@@ -3,6 +3,7 @@ using CitusHa.Core.Dcs;
 using CitusHa.Core.Errors;
 using CitusHa.Core.Ha;
 using CitusHa.Core.Postgres;
+using CitusHa.Agent.Citus;
 using CitusHa.Agent.Watchdog;
 
 namespace CitusHa.Agent.Loop;
@@ -28,6 +29,12 @@ internal sealed class HaLoop : BackgroundService
     private ReloadRequest? reloadRequest;
 
     private readonly ProcessWatchdog watchdog;
+    private readonly CoordinatorNotifier notifier;
+    private readonly CitusBootstrap citusBootstrap;
+    private bool announcedPrimary;
+
+    /// <summary>The coordinator leader's pg_dist_node keeper; null on workers and plain groups.</summary>
+    public MetadataManager? Metadata { get; }
 
     public HaLoop(AgentContext context, PeerClient peers, ProcessWatchdog watchdog, TimeProvider time)
     {
@@ -39,7 +46,21 @@ internal sealed class HaLoop : BackgroundService
         member = new MemberRecordWriter(context.Settings, context.Store);
         var sync = new SyncReplication(context);
         upkeep = new LeaderUpkeep(context, sync);
-        executor = new ActionExecutor(context, sync, () => Wake("operation finished"));
+        notifier = new CoordinatorNotifier(context);
+        citusBootstrap = new CitusBootstrap(context.Citus, context.Settings, context.PostgresOptions!);
+        if (context.Settings.IsCoordinator && context.PostgresOptions is { } options)
+        {
+            Metadata = new MetadataManager(context, new Core.Adapters.Postgres.CitusCatalog(options, context.Settings.Citus!.Database), time);
+            var metadata = Metadata;
+            context.Status.CitusCatalogPresent = () => metadata.Leading ? metadata.CatalogPresent : null;
+        }
+
+        executor = new ActionExecutor(context, sync, () => Wake("operation finished"))
+        {
+            Notifier = notifier,
+            CitusBootstrap = citusBootstrap,
+            StopLeadingCitus = () => Metadata?.StopLeading(),
+        };
         parameters = new ParameterSync(context);
     }
 
@@ -85,7 +106,7 @@ internal sealed class HaLoop : BackgroundService
         var fresh = context.LoadSettings();
         var needAgentRestart = ReloadOutcome.ChangesNeedingRestart(context.Settings, fresh);
         var done = new TaskCompletionSource<ReloadOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var request = new ReloadRequest(fresh.Postgres.Parameters, needAgentRestart, done);
+        var request = new ReloadRequest(context.Citus.Parameters(fresh), needAgentRestart, done);
         // A newer reload supersedes one still waiting for its cycle: both callers get the newer outcome.
         if (Interlocked.Exchange(ref reloadRequest, request) is { } superseded)
         {
@@ -127,6 +148,11 @@ internal sealed class HaLoop : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (context.Citus.Enabled)
+        {
+            CitusLog.Mode(context.Logger, context.MyName, context.Settings.Group, context.Citus.Explanation);
+        }
+
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var watch = WatchGroupAsync(watching.Token);
         var postmaster = WatchPostmasterAsync(watching.Token);
@@ -200,10 +226,12 @@ internal sealed class HaLoop : BackgroundService
                 if (decision is NoAction && view.HoldsLeaderKey && pg.AcceptingConnections && pg.InRecovery == false)
                 {
                     await upkeep.RunAsync(view, pg, cancellationToken).ConfigureAwait(false);
+                    await LeadCitusAsync(view, cancellationToken).ConfigureAwait(false);
                 }
                 else if (!view.HoldsLeaderKey)
                 {
                     upkeep.Reset();
+                    StopLeadingCitus();
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -219,6 +247,47 @@ internal sealed class HaLoop : BackgroundService
             PendingRestart = parameters.PendingRestart,
             ScheduledRestart = scheduledRestart,
         });
+    }
+
+    /// <summary>
+    /// Citus upkeep of a leading, running primary: on the coordinator, pg_dist_node is kept while the
+    /// lease holds; on a worker, the coordinator hears once that this primary runs (after a start,
+    /// restart or bootstrap; a promotion announces itself at once); everywhere, the superuser's
+    /// password in pg_dist_authinfo is checked once per term.
+    /// </summary>
+    private async Task LeadCitusAsync(GroupView view, CancellationToken cancellationToken)
+    {
+        if (!context.Citus.Enabled)
+        {
+            return;
+        }
+
+        if (Metadata is not null && view.LeaseRemaining is { } remaining)
+        {
+            Metadata.Lead(view.Now + remaining);
+        }
+
+        if (notifier.Enabled && !announcedPrimary)
+        {
+            announcedPrimary = true;
+            _ = notifier.NotifyAsync(Core.Citus.CitusEventType.AfterPromote, CancellationToken.None);
+        }
+
+        try
+        {
+            await citusBootstrap.KeepAuthInfoAsync(context.Settings.Postgres.SuperuserPassword, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CitusHaException e)
+        {
+            LoopLog.UpkeepFailed(context.Logger, context.MyName, "pg_dist_authinfo: " + e.Message, e);
+        }
+    }
+
+    private void StopLeadingCitus()
+    {
+        Metadata?.StopLeading();
+        announcedPrimary = false;
+        citusBootstrap.RecheckAuthInfo();
     }
 
     /// <summary>
@@ -321,6 +390,12 @@ internal sealed class HaLoop : BackgroundService
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         await executor.DisposeAsync().ConfigureAwait(false);
         await ShutdownAsync(cancellationToken).ConfigureAwait(false);
+        if (Metadata is not null)
+        {
+            await Metadata.DisposeAsync().ConfigureAwait(false);
+        }
+
+        notifier.Dispose();
     }
 
     /// <summary>

@@ -51,7 +51,17 @@ public sealed class LocalFormation : IAsyncDisposable
     {
         Directory.CreateDirectory(options.Root);
         await StartEtcdAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var member in Members)
+        foreach (var member in Members.Where(m => !options.DeferredGroups.Contains(m.Group)))
+        {
+            WriteConfig(member);
+            StartAgent(member);
+        }
+    }
+
+    /// <summary>Starts the members of a group left out at start (<see cref="LocalFormationOptions.DeferredGroups"/>): a worker group joining later.</summary>
+    public void StartGroup(int group)
+    {
+        foreach (var member in Members.Where(m => m.Group == group))
         {
             WriteConfig(member);
             StartAgent(member);
@@ -84,6 +94,14 @@ public sealed class LocalFormation : IAsyncDisposable
             foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("CITUSHA_", StringComparison.Ordinal) || k.StartsWith("PATRONI_", StringComparison.Ordinal)).ToList())
             {
                 info.Environment.Remove(name);
+            }
+
+            if (options.EnvironmentFor?.Invoke(member) is { } extra)
+            {
+                foreach (var (name, value) in extra)
+                {
+                    info.Environment[name] = value;
+                }
             }
 
             var process = new Process { StartInfo = info };
@@ -335,6 +353,8 @@ public sealed class LocalFormation : IAsyncDisposable
             .AppendLine(CultureInfo.InvariantCulture, $"name: {member.Name}")
             .AppendLine("citus:")
             .AppendLine(CultureInfo.InvariantCulture, $"  group: {member.Group}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  database: {options.CitusDatabase}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  library: {options.CitusLibrary}")
             .AppendLine("etcd3:")
             .AppendLine(CultureInfo.InvariantCulture, $"  hosts: {endpoint}")
             .AppendLine("restapi:")

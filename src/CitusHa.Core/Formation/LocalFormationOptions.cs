@@ -15,6 +15,18 @@ public sealed record LocalFormationOptions
 
     public int MembersPerGroup { get; init; } = 3;
 
+    /// <summary>Groups whose agents <c>StartAsync</c> leaves out, for <c>StartGroup</c> later.</summary>
+    public IReadOnlyCollection<int> DeferredGroups { get; init; } = [];
+
+    /// <summary>Extra environment for a member's agent (CITUSHA_* overrides of its file).</summary>
+    public Func<LocalMember, IReadOnlyDictionary<string, string>>? EnvironmentFor { get; init; }
+
+    /// <summary>The formation's Citus database (citus.database).</summary>
+    public string CitusDatabase { get; init; } = "citus";
+
+    /// <summary>citus.library: "auto" uses Citus where it is installed, "off" runs plain PostgreSQL HA.</summary>
+    public string CitusLibrary { get; init; } = "auto";
+
     public string EtcdBinary { get; init; } = "etcd";
 
     public string? PostgresBinDirectory { get; init; }
