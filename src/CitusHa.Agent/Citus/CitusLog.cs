@@ -18,5 +18,5 @@ internal static partial class CitusLog
     public static partial void Mode(ILogger logger, string member, int group, string explanation);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Member}: pg_dist_node: {Message}")]
-    public static partial void MetadataFailed(ILogger logger, string member, string message, Exception exception);
+    public static partial void MetadataFailed(ILogger logger, string member, string message);
 }

@@ -254,7 +254,7 @@ internal sealed class MetadataManager : IAsyncDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                CitusLog.MetadataFailed(context.Logger, context.MyName, e.Message, e);
+                CitusLog.MetadataFailed(context.Logger, context.MyName, e.ToString());
                 wait = TimeSpan.FromSeconds(1);
             }
 
@@ -347,7 +347,7 @@ internal sealed class MetadataManager : IAsyncDisposable
             }
             catch (CitusHaException e)
             {
-                CitusLog.MetadataFailed(context.Logger, context.MyName, $"{task} failed: {e.Message}", e);
+                CitusLog.MetadataFailed(context.Logger, context.MyName, $"{task} failed: {e.Message}");
                 outcome = TaskOutcome.Failed;
             }
 
@@ -392,7 +392,7 @@ internal sealed class MetadataManager : IAsyncDisposable
         }
         catch (CitusHaException e)
         {
-            CitusLog.MetadataFailed(context.Logger, context.MyName, "reading the catalog failed: " + e.Message, e);
+            CitusLog.MetadataFailed(context.Logger, context.MyName, "reading the catalog failed: " + e.Message);
             lock (gate)
             {
                 schedule.Clear();

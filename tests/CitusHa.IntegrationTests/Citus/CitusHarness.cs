@@ -222,6 +222,27 @@ public sealed class CitusHarness : IAsyncDisposable
         return candidate;
     }
 
+    public async Task<LocalMember> WaitForNewLeaderAsync(int group, string? notThis, CancellationToken ct, string? expected = null)
+    {
+        LocalMember? leader = null;
+        await TestTimeouts.WaitUntilAsync(async () =>
+        {
+            var candidate = await LeaderAsync(group, ct);
+            leader = candidate.Name != notThis && (expected is null || candidate.Name == expected) ? candidate : null;
+            return leader is not null;
+        }, TimeSpan.FromSeconds(60), $"a new leader in group {group}", ct);
+        return leader!;
+    }
+
+    /// <summary>Sessions of the coordinator's metadata connection idle in an open transaction (a paused group).</summary>
+    public async Task<long> OpenMetadataTransactionsAsync(CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString(await LeaderAsync(0, ct), Database));
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'citusha-metadata' AND state = 'idle in transaction'", connection);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     public static string AgentLog(LocalMember member) => File.Exists(member.LogFile) ? File.ReadAllText(member.LogFile) : string.Empty;
 
     public ValueTask DisposeAsync() => Harness.DisposeAsync();

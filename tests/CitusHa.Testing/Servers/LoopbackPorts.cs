@@ -40,7 +40,9 @@ public static class LoopbackPorts
         {
             for (var attempt = 0; attempt < 200; attempt++)
             {
-                var start = Random.Shared.Next(30000, 60000 - count);
+                // Below Linux's ephemeral range (32768-60999): outgoing connections (Citus opens many)
+                // can never take a port of a member that has not started yet.
+                var start = Random.Shared.Next(10000, 32700 - count);
                 var ports = Enumerable.Range(start, count).ToList();
                 if (ports.Any(Handed.Contains) || !ports.All(IsFree))
                 {

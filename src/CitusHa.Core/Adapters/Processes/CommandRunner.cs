@@ -37,6 +37,16 @@ public sealed class CommandRunner
             {
                 info.ArgumentList.Add(a);
             }
+
+            // setpriv keeps our environment: with root's HOME, libpq inside the server (Citus'
+            // node-to-node connections) looks for ~/.postgresql files under /root and fails.
+            if (HomeOf(user) is { } home)
+            {
+                info.Environment["HOME"] = home;
+            }
+
+            info.Environment["USER"] = user;
+            info.Environment["LOGNAME"] = user;
         }
         else
         {
@@ -54,6 +64,19 @@ public sealed class CommandRunner
         }
 
         return info;
+    }
+
+    /// <summary>The user's home directory from /etc/passwd, or null.</summary>
+    private static string? HomeOf(string user)
+    {
+        try
+        {
+            return File.ReadLines("/etc/passwd").Select(l => l.Split(':')).FirstOrDefault(f => f.Length >= 6 && f[0] == user)?[5];
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     public async Task<CommandResult> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)

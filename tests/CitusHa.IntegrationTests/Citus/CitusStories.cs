@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using CitusHa.Core.Formation;
+using CitusHa.Testing;
+using Npgsql;
+
+namespace CitusHa.IntegrationTests.Citus;
+
+/// <summary>
+/// The Citus stories both lanes tell (stand-in and real Citus), against a running 3 × 2 formation.
+/// Each leaves the formation healthy and pg_dist_node equal to etcd's truth.
+/// </summary>
+internal static class CitusStories
+{
+    public static readonly int[] AllGroups = [0, 1, 2];
+
+    public static async Task RegistrationAsync(CitusHarness citus, CancellationToken ct)
+    {
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(30), ct);
+
+        var rows = await citus.PgDistNodeAsync(ct);
+        rows.Count.ShouldBe(6);
+        rows.Where(r => r.Role == "primary").Select(r => r.Group).Order().ShouldBe(AllGroups);
+    }
+
+    /// <summary>Kills group 1's leader (agent and PostgreSQL); the primary row follows the new primary and keeps its nodeid.</summary>
+    public static async Task<(LocalMember Old, LocalMember Promoted, long KilledAt)> UnplannedWorkerFailoverAsync(CitusHarness citus, CancellationToken ct)
+    {
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(20), ct);
+        var primaryRow = (await citus.PgDistNodeAsync(ct)).Single(r => r.Group == 1 && r.Role == "primary");
+        var old = await citus.LeaderAsync(1, ct);
+
+        var killedAt = Stopwatch.GetTimestamp();
+        await citus.Formation.KillAsync(old, postgresToo: true, ct);
+        var promoted = await citus.WaitForNewLeaderAsync(1, old.Name, ct);
+        await TestTimeouts.WaitUntilAsync(async () =>
+            (await citus.PgDistNodeAsync(ct)).Any(r => r.NodeId == primaryRow.NodeId && r.Port == promoted.PostgresPort), TimeSpan.FromSeconds(5), "the primary row on the new primary", ct);
+        return (old, promoted, killedAt);
+    }
+
+    public static async Task RejoinAsync(CitusHarness citus, LocalMember member, CancellationToken ct)
+    {
+        citus.Formation.StartAgent(member);
+        await citus.WaitForGroupsHealthyAsync(AllGroups, TimeSpan.FromSeconds(90), ct);
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(20), ct);
+    }
+
+    /// <summary>Group 2's agents cannot authenticate to the coordinator: a switchover there is repaired by reconcile alone.</summary>
+    public static async Task LostEventsRepairedAsync(CitusHarness citus, string group2Password, CancellationToken ct)
+    {
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(20), ct);
+
+        var candidate = await citus.SwitchoverAsync(2, ct, group2Password);
+        var leader = await citus.WaitForNewLeaderAsync(2, null, ct, candidate.Name);
+        await TestTimeouts.WaitUntilAsync(async () =>
+            (await citus.PgDistNodeAsync(ct)).Any(r => r.Group == 2 && r.Role == "primary" && r.Port == leader.PostgresPort), TimeSpan.FromSeconds(5), "group 2's primary row on its new primary", ct);
+        await citus.WaitForGroupsHealthyAsync([2], TimeSpan.FromSeconds(60), ct);
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(20), ct);
+
+        CitusHarness.AgentLog(candidate).ShouldContain("request to Citus coordinator leader");
+        CitusHarness.AgentLog(candidate).ShouldContain("HTTP 401");
+        var coordinatorLog = CitusHarness.AgentLog(await citus.LeaderAsync(0, ct));
+        coordinatorLog.ShouldNotContain("before_demote group 2", Case.Sensitive, "no event of group 2 arrived");
+        coordinatorLog.ShouldNotContain("before_promote group 2", Case.Sensitive, "no event of group 2 arrived");
+    }
+
+    /// <summary>A worker announces its demotion and disappears: the pause ends at its deadline.</summary>
+    public static async Task DeadlineRollbackAsync(CitusHarness citus, CancellationToken ct)
+    {
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(20), ct);
+        var coordinator = await citus.LeaderAsync(0, ct);
+        var worker = await citus.LeaderAsync(1, ct);
+
+        var clock = Stopwatch.StartNew();
+        var (status, body) = await CitusHarness.PostAsync(coordinator, "/citus", $"{{\"type\":\"before_demote\",\"group\":1,\"leader\":\"{worker.Name}\",\"timeout\":3,\"cooldown\":1}}", ct);
+        status.ShouldBe(200, body);
+        (await citus.OpenMetadataTransactionsAsync(ct)).ShouldBe(1, "the pause is an open transaction on the coordinator");
+
+        await TestTimeouts.WaitUntilAsync(async () => await citus.OpenMetadataTransactionsAsync(ct) == 0, TimeSpan.FromSeconds(10), "the paused transaction rolled back", ct);
+        clock.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromSeconds(3), "not before its deadline");
+        CitusHarness.AgentLog(coordinator).ShouldContain("rolling back the pg_dist_node transaction past its deadline");
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(10), ct);
+        (await citus.PgDistNodeAsync(ct)).ShouldNotContain(r => r.Name.EndsWith("-demoted", StringComparison.Ordinal));
+    }
+
+    /// <summary>Kills the coordinator's leader: the new one takes group 0's primary row and serves the workers' events.</summary>
+    public static async Task CoordinatorFailoverAsync(CitusHarness citus, CancellationToken ct)
+    {
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(20), ct);
+        var primaryRow = (await citus.PgDistNodeAsync(ct)).Single(r => r.Group == 0 && r.Role == "primary");
+        var old = await citus.LeaderAsync(0, ct);
+
+        await citus.Formation.KillAsync(old, postgresToo: true, ct);
+        var promoted = await citus.WaitForNewLeaderAsync(0, old.Name, ct);
+        await TestTimeouts.WaitUntilAsync(async () =>
+            (await citus.PgDistNodeAsync(ct)).Any(r => r.NodeId == primaryRow.NodeId && r.Port == promoted.PostgresPort), TimeSpan.FromSeconds(10), "group 0's primary row on the new coordinator", ct);
+
+        await citus.SwitchoverAsync(1, ct);
+        await RejoinAsync(citus, old, ct);
+    }
+
+    public static async Task NewWorkerGroupAsync(bool realCitus, CancellationToken ct)
+    {
+        await using var citus = await CitusHarness.StartAsync(realCitus, ct, customize: o => o with { DeferredGroups = [2] });
+        await citus.WaitForCatalogTruthAsync([0, 1], TimeSpan.FromSeconds(30), ct);
+        (await citus.PgDistNodeAsync(ct)).ShouldNotContain(r => r.Group == 2);
+
+        citus.Formation.StartGroup(2);
+        var leader = await citus.LeaderAsync(2, ct);
+        await TestTimeouts.WaitUntilAsync(async () =>
+            (await citus.PgDistNodeAsync(ct)).Any(r => r.Group == 2 && r.Role == "primary" && r.Port == leader.PostgresPort), TimeSpan.FromSeconds(10), "group 2's primary registered", ct);
+        await citus.WaitForGroupsHealthyAsync([2], TimeSpan.FromSeconds(60), ct);
+        await citus.WaitForCatalogTruthAsync([0, 1, 2], TimeSpan.FromSeconds(20), ct);
+    }
+}

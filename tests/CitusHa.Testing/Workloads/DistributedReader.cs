@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Npgsql;
+
+namespace CitusHa.Testing.Workloads;
+
+/// <summary>
+/// Runs a multi-shard SELECT through the Citus coordinator every few milliseconds on one session, as
+/// an application would, and remembers every failure and the longest time a statement took: what a
+/// client sees of a worker switchover.
+/// </summary>
+public sealed class DistributedReader(string connectionString, string sql, TimeSpan pause) : BackgroundWork
+{
+    private readonly ConcurrentQueue<string> failures = new();
+    private long longestTicks;
+    private long statements;
+
+    public IReadOnlyCollection<string> Failures => failures;
+
+    public long Statements => Interlocked.Read(ref statements);
+
+    /// <summary>The longest a single statement took (a stall the client saw).</summary>
+    public TimeSpan LongestStatement => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref longestTicks));
+
+    public void Start() => StartLoop();
+
+    protected override async Task RunAsync()
+    {
+        NpgsqlConnection? connection = null;
+        while (!Stopping.IsCancellationRequested)
+        {
+            try
+            {
+                if (connection is null)
+                {
+                    connection = new NpgsqlConnection(connectionString);
+                    await connection.OpenAsync(Stopping).ConfigureAwait(false);
+                }
+
+                var started = Stopwatch.GetTimestamp();
+                await using (var command = new NpgsqlCommand(sql, connection))
+                {
+                    await command.ExecuteScalarAsync(Stopping).ConfigureAwait(false);
+                }
+
+                var took = Stopwatch.GetTimestamp() - started;
+                Interlocked.Increment(ref statements);
+                if (took > Interlocked.Read(ref longestTicks))
+                {
+                    Interlocked.Exchange(ref longestTicks, took);
+                }
+
+                await Task.Delay(pause, Stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
+            {
+                failures.Enqueue(e.Message);
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    connection = null;
+                }
+            }
+        }
+
+        if (connection is not null)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}
