@@ -4,7 +4,8 @@
 #   ./build.sh demo      the quick start: build, run a local formation (etcd + 3 agents + PostgreSQL), use the module and a switchover
 #   ./build.sh test      install missing test dependencies, build, run every test; ends with 'N passed, N failed[, N skipped]'
 #   ./build.sh package   the PowerShell Gallery .nupkg and the Azure Automation .zip in out/
-#   ./build.sh bench     failover, switchover, crash restart and agent footprint on a local formation (numbers)
+#   ./build.sh bench     failover, switchover, crash restart and agent footprint on a local formation, then the Citus
+#                        worker switchover/failover benchmark (numbers)
 #   ./build.sh image     the agent's container image (needs a Docker engine)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -162,6 +163,8 @@ task_bench() {
     task_build
     say "benchmark: a three-member local formation under a writer committing every 10 ms (prints numbers, asserts nothing)"
     dotnet "tools/CitusHa.Benchmarks/bin/$CONFIGURATION/net10.0/citusha-bench.dll" --rounds "${CITUSHA_BENCH_ROUNDS:-3}"
+    say "benchmark: a Citus formation (coordinator + 2 worker groups, 2 members each), real Citus when installed, else the stand-in catalog"
+    dotnet "tools/CitusHa.Benchmarks/bin/$CONFIGURATION/net10.0/citusha-bench.dll" --citus --rounds "${CITUSHA_BENCH_ROUNDS:-3}"
 }
 
 task_image() {

@@ -8,10 +8,19 @@ using CitusHa.Core.Model;
 using CitusHa.Core.Operations;
 
 // citusha-bench [--rounds N]: a three-member formation under a writer committing every 10 ms.
-var rounds = args.Length == 2 && args[0] == "--rounds" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+// citusha-bench --citus [--rounds N]: a Citus formation (3 groups x 2), worker switchovers and failovers.
+var citus = args.Contains("--citus");
+var roundsAt = Array.IndexOf(args, "--rounds");
+var rounds = roundsAt >= 0 && roundsAt + 1 < args.Length ? int.Parse(args[roundsAt + 1], CultureInfo.InvariantCulture) : 3;
+if (citus)
+{
+    await CitusBenchmark.RunAsync(rounds);
+    return;
+}
+
 var root = Directory.CreateTempSubdirectory("citusha-bench-").FullName;
 File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
-var basePort = Ports.FreeRange(8);
+var basePort = CitusHa.Testing.Servers.LoopbackPorts.FreeRange(8);
 var options = new LocalFormationOptions
 {
     Root = root,

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using CitusHa.Core.Configuration;
 using CitusHa.Core.Model;
 using CitusHa.Core.Operations;
@@ -24,37 +22,6 @@ internal sealed class Results
         {
             var sorted = group.Select(g => g.Value).Order().ToList();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{group.Key,-42} {sorted.Count,3} {sorted[0],8:0.00} {sorted[sorted.Count / 2],8:0.00} {sorted[^1],8:0.00}"));
-        }
-    }
-}
-
-internal static class Ports
-{
-    public static int FreeRange(int count)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var start = Random.Shared.Next(30000, 60000 - count);
-            if (Enumerable.Range(start, count).All(IsFree))
-            {
-                return start;
-            }
-        }
-
-        throw new InvalidOperationException("No free port range.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }

@@ -148,9 +148,12 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
     {
         await sync.BeforePromoteAsync(view, cancellationToken).ConfigureAwait(false);
         await Notifier.NotifyAsync(Core.Citus.CitusEventType.BeforePromote, cancellationToken).ConfigureAwait(false);
-        await context.Postgres.PromoteAsync(cancellationToken).ConfigureAwait(false);
-        // Resume the coordinator's traffic at once, not a cycle later.
-        _ = Notifier.NotifyAsync(Core.Citus.CitusEventType.AfterPromote, CancellationToken.None);
+        // Resume the coordinator's traffic the moment we accept writes (not after the checkpoint, not a cycle later).
+        await context.Postgres.PromoteAsync(() =>
+        {
+            _ = Notifier.NotifyAsync(Core.Citus.CitusEventType.AfterPromote, CancellationToken.None);
+            return Task.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task FollowAsync(string leader, GroupView view, CancellationToken cancellationToken)

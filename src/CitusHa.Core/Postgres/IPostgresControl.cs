@@ -42,8 +42,11 @@ public interface IPostgresControl : IAsyncDisposable
     /// <summary>Points a running replica at a new upstream (reload; restart only if PostgreSQL needs it).</summary>
     Task FollowAsync(ReplicationSource source, CancellationToken cancellationToken);
 
-    /// <summary>pg_ctl promote and wait until it accepts writes.</summary>
-    Task PromoteAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// pg_ctl promote and wait until it accepts writes; <paramref name="whenWritable"/> runs at that
+    /// moment, before the checkpoint that puts the new timeline into pg_control finishes the promotion.
+    /// </summary>
+    Task PromoteAsync(Func<Task>? whenWritable, CancellationToken cancellationToken);
 
     Task CheckpointAsync(CancellationToken cancellationToken);
 

@@ -245,9 +245,11 @@ public sealed class PostgresInstance : IPostgresControl
             return;
         }
 
+        // -W: pg_ctl only signals; the postmaster is our child, so its exit is an event we await
+        // (pg_ctl's own wait would poll every 100 ms, and every switchover waits for this stop).
         var result = await runner.RunAsync(Bin("pg_ctl"),
-            ["stop", "-D", options.DataDirectory, "-m", mode == StopMode.Fast ? "fast" : "immediate", "-w", "-t", ((int)options.StopTimeout.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
-            options.StopTimeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            ["stop", "-D", options.DataDirectory, "-m", mode == StopMode.Fast ? "fast" : "immediate", "-W"],
+            TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         wait.CancelAfter(result.Succeeded ? options.StopTimeout : TimeSpan.FromSeconds(1));
         try
@@ -297,12 +299,21 @@ public sealed class PostgresInstance : IPostgresControl
         await ExecuteAsync("SELECT pg_reload_conf()", cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task PromoteAsync(CancellationToken cancellationToken)
+    public Task PromoteAsync(CancellationToken cancellationToken) => PromoteAsync(null, cancellationToken);
+
+    public async Task PromoteAsync(Func<Task>? whenWritable, CancellationToken cancellationToken)
     {
-        var result = await runner.RunAsync(Bin("pg_ctl"), ["promote", "-D", options.DataDirectory, "-w", "-t", "60"], TimeSpan.FromSeconds(65), cancellationToken).ConfigureAwait(false);
+        // Without -w: pg_ctl would poll pg_control every 100 ms; we ask the server every 10 ms.
+        var result = await runner.RunAsync(Bin("pg_ctl"), ["promote", "-D", options.DataDirectory], TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw Failed($"pg_ctl promote failed (exit {result.ExitCode}): {Tail(result.Output)}");
+        }
+
+        await WaitUntilWritableAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        if (whenWritable is not null)
+        {
+            await whenWritable().ConfigureAwait(false);
         }
 
         // The promoted server no longer needs the standby settings; write them out so a restart stays primary.
@@ -316,6 +327,37 @@ public sealed class PostgresInstance : IPostgresControl
     }
 
     public Task CheckpointAsync(CancellationToken cancellationToken) => ExecuteAsync("CHECKPOINT", cancellationToken);
+
+    private async Task WaitUntilWritableAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            try
+            {
+                await using var connection = await OpenAsync(deadline.Token).ConfigureAwait(false);
+                while (true)
+                {
+                    await using var command = new NpgsqlCommand("SELECT pg_catalog.pg_is_in_recovery()", connection);
+                    if (await command.ExecuteScalarAsync(deadline.Token).ConfigureAwait(false) is false)
+                    {
+                        return;
+                    }
+
+                    await Task.Delay(10, deadline.Token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw Failed($"PostgreSQL did not finish its promotion within {timeout.TotalSeconds:0} s.");
+            }
+            catch (Exception e) when (e is CitusHaException or NpgsqlException && !deadline.IsCancellationRequested)
+            {
+                await Task.Delay(10, deadline.Token).ConfigureAwait(false); // a connection lost mid-promotion: ask again
+            }
+        }
+    }
 
     public Task EnsureSlotsAsync(IReadOnlyCollection<string> slotNames, CancellationToken cancellationToken) =>
         SqlAsync(() => EnsureSlotsCoreAsync(slotNames, cancellationToken));
