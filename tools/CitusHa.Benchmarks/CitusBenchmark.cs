@@ -77,6 +77,7 @@ internal static class CitusBenchmark
                 var candidate = formation.Members.First(m => m.Group == 1 && m.Name != leader);
                 var logMark = File.ReadAllLines(coordinator.LogFile).Length;
                 var readFailures = reader?.Failures.Count ?? 0;
+                var writeFailures = writer?.Failures ?? 0;
                 var start = Stopwatch.GetTimestamp();
                 var timing = TimePromotionAsync(client, candidate, formation.SuperuserPassword, ct);
                 using var response = await http.PostAsJsonAsync($"{formation.Member(leader).ApiUrl}/switchover", new { leader, candidate = candidate.Name }, ct);
@@ -93,6 +94,7 @@ internal static class CitusBenchmark
                 if (writer is not null && reader is not null)
                 {
                     results.Add("worker switchover: client write stall (s)", writer.LongestGapSince(start));
+                    results.Add("worker switchover: failed writes", writer.Failures - writeFailures);
                     results.Add("worker switchover: failed multi-shard reads", reader.Failures.Count - readFailures);
                 }
             }
@@ -121,7 +123,7 @@ internal static class CitusBenchmark
             {
                 await writer.DisposeAsync();
                 await reader.DisposeAsync();
-                results.Add("client: failed writes", writer.Failures);
+                results.Add("client: failed writes, all rounds (kills included)", writer.Failures);
                 results.Add("client: acknowledged rows lost", (await writer.LostAsync(client, ct)).Count);
             }
         }

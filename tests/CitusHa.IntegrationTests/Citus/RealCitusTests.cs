@@ -135,6 +135,33 @@ public sealed class RealCitusTests(RealCitusFormation fixture) : IClassFixture<R
         await CitusStories.RejoinAsync(Citus, old, ct);
     }
 
+    /// <summary>Citus' shard moves keep a logical slot on the source primary: the agent's slot upkeep leaves it alone.</summary>
+    [RealCitusFact]
+    public async Task A_Citus_shard_move_slot_survives_the_leader_s_slot_upkeep()
+    {
+        var ct = Minutes(1);
+        var leader = await Citus.LeaderAsync(1, ct);
+        await using var connection = new NpgsqlConnection(Citus.ConnectionString(leader, CitusHarness.Database));
+        await connection.OpenAsync(ct);
+        await using (var create = new NpgsqlCommand("SELECT pg_create_logical_replication_slot('citus_shard_move_slot_1_2_3', 'pgoutput')", connection))
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+
+        try
+        {
+            // Several HA cycles of the leader (loop_wait 1 s), each of which makes the member slots exact.
+            await Task.Delay(TimeSpan.FromSeconds(3), ct);
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'citus_shard_move_slot_1_2_3'", connection);
+            ((long)(await count.ExecuteScalarAsync(ct))!).ShouldBe(1);
+        }
+        finally
+        {
+            await using var drop = new NpgsqlCommand("SELECT pg_drop_replication_slot('citus_shard_move_slot_1_2_3')", connection);
+            await drop.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
     [RealCitusFact]
     public Task A_worker_group_whose_events_are_lost_is_repaired_by_the_coordinator_s_reconcile() =>
         CitusStories.LostEventsRepairedAsync(Citus, StandInFormation.LostEventsPassword, Minutes(2));
