@@ -22,7 +22,8 @@ public sealed class RealCitusFormation : IAsyncLifetime
             await connection.OpenAsync(ct);
             // Shards on the workers only (the coordinator holds none), so every write goes through a worker group.
             await using var create = new NpgsqlCommand(
-                "CREATE TABLE numbered (id bigint PRIMARY KEY, at timestamptz DEFAULT now()); SELECT create_distributed_table('numbered', 'id', shard_count => 8)", connection);
+                "CREATE TABLE numbered (id bigint PRIMARY KEY, at timestamptz DEFAULT now()); SELECT create_distributed_table('numbered', 'id', shard_count => 8); "
+                + "CREATE TABLE numbered_copy (id bigint PRIMARY KEY, at timestamptz); SELECT create_distributed_table('numbered_copy', 'id', colocate_with => 'numbered')", connection);
             await create.ExecuteNonQueryAsync(ct);
         }
     }
@@ -78,9 +79,12 @@ public sealed class RealCitusTests(RealCitusFormation fixture) : IClassFixture<R
         await using var writer = new NumberedWriter(client);
         await using var allShards = new DistributedReader(client, "SELECT count(*) FROM numbered", TimeSpan.FromMilliseconds(20));
         await using var otherGroup = new DistributedReader(client, $"SELECT count(*) FROM numbered WHERE id = {otherGroupId}", TimeSpan.FromMilliseconds(20));
+        // A distributed INSERT ... SELECT over every shard (pushed down to the colocated shards).
+        await using var insertSelect = new DistributedReader(client, "INSERT INTO numbered_copy SELECT id, at FROM numbered ON CONFLICT (id) DO NOTHING", TimeSpan.FromMilliseconds(20));
         await writer.StartAsync(ct);
         allShards.Start();
         otherGroup.Start();
+        insertSelect.Start();
         await TestTimeouts.WaitUntilAsync(() => Task.FromResult(writer.Acknowledged.Count > 20 && allShards.Statements > 20), TimeSpan.FromSeconds(20), "the client's statements running", ct);
 
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -91,12 +95,15 @@ public sealed class RealCitusTests(RealCitusFormation fixture) : IClassFixture<R
         await writer.DisposeAsync();
         await allShards.DisposeAsync();
         await otherGroup.DisposeAsync();
+        await insertSelect.DisposeAsync();
 
         Console.WriteLine($"real Citus worker switchover: longest write gap {writer.LongestGapSince(start):0.00} s, failed writes {writer.Failures}; "
             + $"multi-shard reads: {allShards.Failures.Count} failed of {allShards.Statements + allShards.Failures.Count}, longest {allShards.LongestStatement.TotalSeconds:0.00} s; "
-            + $"other group's reads: {otherGroup.Failures.Count} failed, longest {otherGroup.LongestStatement.TotalSeconds:0.00} s");
+            + $"other group's reads: {otherGroup.Failures.Count} failed, longest {otherGroup.LongestStatement.TotalSeconds:0.00} s; "
+            + $"INSERT ... SELECT: {insertSelect.Failures.Count} failed of {insertSelect.Statements + insertSelect.Failures.Count}, longest {insertSelect.LongestStatement.TotalSeconds:0.00} s");
         writer.Failures.ShouldBe(0, "writes to the switching group wait for the pause instead of failing");
         otherGroup.Failures.ShouldBeEmpty("another group's shards are not affected");
+        insertSelect.Failures.ShouldBeEmpty("a distributed INSERT ... SELECT is a modification: it waits for the pause too");
         (await writer.LostAsync(client, ct)).ShouldBeEmpty();
         await Citus.WaitForCatalogTruthAsync(CitusStories.AllGroups, TimeSpan.FromSeconds(20), ct);
         (await Citus.PgDistNodeAsync(ct)).ShouldContain(r => r.Group == 1 && r.Role == "primary" && r.Port == candidate.PostgresPort);
