@@ -136,20 +136,14 @@ public sealed class CitusCatalog(PostgresOptions options, string database) : IAs
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = options.StateDirectory,
-            Port = options.Port,
-            Username = options.SuperuserName,
-            Database = database,
-            Pooling = false,
-            Timeout = 3,
-            // citus_update_node with force waits for the group's locks up to its cooldown, then Citus cancels
-            // the holders: a minute bounds a statement that still hangs.
-            CommandTimeout = 60,
-            ApplicationName = "citusha-metadata",
-            Options = "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0",
-        };
+        var builder = LocalSocket.Builder(options, database);
+        builder.Pooling = false;
+        builder.Timeout = 3;
+        // citus_update_node with force waits for the group's locks up to its cooldown, then Citus cancels
+        // the holders: a minute bounds a statement that still hangs.
+        builder.CommandTimeout = 60;
+        builder.ApplicationName = "citusha-metadata";
+        builder.Options = "-c statement_timeout=0 -c idle_in_transaction_session_timeout=0";
         var opened = new NpgsqlConnection(builder.ConnectionString);
         try
         {

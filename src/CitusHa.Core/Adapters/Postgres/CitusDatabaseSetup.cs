@@ -65,18 +65,12 @@ public sealed class CitusDatabaseSetup(PostgresOptions options, string database)
 
     private async Task RunAsync(string db, Func<NpgsqlConnection, Task> work, CancellationToken cancellationToken)
     {
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = options.StateDirectory,
-            Port = options.Port,
-            Username = options.SuperuserName,
-            Database = db,
-            Pooling = false,
-            Timeout = 5,
-            CommandTimeout = 60,
-            ApplicationName = "citusha-agent",
-            Options = "-c synchronous_commit=local -c statement_timeout=0",
-        };
+        var builder = LocalSocket.Builder(options, db);
+        builder.Pooling = false;
+        builder.Timeout = 5;
+        builder.CommandTimeout = 60;
+        builder.ApplicationName = "citusha-agent";
+        builder.Options = "-c synchronous_commit=local -c statement_timeout=0";
         try
         {
             await using var connection = new NpgsqlConnection(builder.ConnectionString);

@@ -53,21 +53,22 @@ public sealed class PostgresInstance : IPostgresControl
 
     private string Bin(string tool) => Path.Combine(options.BinDirectory, tool);
 
-    private string LocalConnectionString => new NpgsqlConnectionStringBuilder
+    private string LocalConnectionString
     {
-        Host = options.StateDirectory,
-        Port = options.Port,
-        Username = options.SuperuserName,
-        Database = "postgres",
-        // A small pool: the loop queries every second, and a new backend each time costs CPU on both sides.
-        // Connections broken by a restart are dropped by the pool on their first failure.
-        Pooling = true,
-        MaxPoolSize = 4,
-        ConnectionIdleLifetime = 30,
-        Timeout = 3,
-        CommandTimeout = 10,
-        ApplicationName = "citusha-agent",
-    }.ConnectionString;
+        get
+        {
+            var builder = LocalSocket.Builder(options, "postgres");
+            // A small pool: the loop queries every second, and a new backend each time costs CPU on both sides.
+            // Connections broken by a restart are dropped by the pool on their first failure.
+            builder.Pooling = true;
+            builder.MaxPoolSize = 4;
+            builder.ConnectionIdleLifetime = 30;
+            builder.Timeout = 3;
+            builder.CommandTimeout = 10;
+            builder.ApplicationName = "citusha-agent";
+            return builder.ConnectionString;
+        }
+    }
 
     public async Task<PostgresObservation> ObserveAsync(CancellationToken cancellationToken)
     {
