@@ -24,52 +24,30 @@ public sealed class DistributedReader(string connectionString, string sql, TimeS
 
     public void Start() => StartLoop();
 
-    protected override async Task RunAsync()
-    {
-        NpgsqlConnection? connection = null;
-        while (!Stopping.IsCancellationRequested)
+    protected override Task RunAsync() => SessionLoop.RunAsync(
+        connectionString,
+        async connection =>
         {
-            try
+            var started = Stopwatch.GetTimestamp();
+            await using (var command = new NpgsqlCommand(sql, connection))
             {
-                if (connection is null)
-                {
-                    connection = new NpgsqlConnection(connectionString);
-                    await connection.OpenAsync(Stopping).ConfigureAwait(false);
-                }
-
-                var started = Stopwatch.GetTimestamp();
-                await using (var command = new NpgsqlCommand(sql, connection))
-                {
-                    await command.ExecuteScalarAsync(Stopping).ConfigureAwait(false);
-                }
-
-                var took = Stopwatch.GetTimestamp() - started;
-                Interlocked.Increment(ref statements);
-                if (took > Interlocked.Read(ref longestTicks))
-                {
-                    Interlocked.Exchange(ref longestTicks, took);
-                }
-
-                await Task.Delay(pause, Stopping).ConfigureAwait(false);
+                await command.ExecuteScalarAsync(Stopping).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+
+            var took = Stopwatch.GetTimestamp() - started;
+            Interlocked.Increment(ref statements);
+            if (took > Interlocked.Read(ref longestTicks))
             {
-                break;
+                Interlocked.Exchange(ref longestTicks, took);
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
-            {
-                failures.Enqueue(e.Message);
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                    connection = null;
-                }
-            }
-        }
 
-        if (connection is not null)
+            await Task.Delay(pause, Stopping).ConfigureAwait(false);
+        },
+        e =>
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+            failures.Enqueue(e.Message);
+            return Task.CompletedTask;
+        },
+        () => { },
+        Stopping);
 }

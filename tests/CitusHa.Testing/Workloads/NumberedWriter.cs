@@ -35,55 +35,26 @@ public sealed class NumberedWriter(string connectionString, TimeSpan commitPause
         StartLoop();
     }
 
-    protected override async Task RunAsync()
+    protected override Task RunAsync()
     {
         long next = 1;
         long connectedAt = 0;
-        NpgsqlConnection? connection = null;
-        while (!Stopping.IsCancellationRequested)
-        {
-            try
+        return SessionLoop.RunAsync(
+            connectionString,
+            async connection =>
             {
-                if (connection is null)
-                {
-                    connection = new NpgsqlConnection(connectionString);
-                    await connection.OpenAsync(Stopping).ConfigureAwait(false);
-                    connectedAt = Stopwatch.GetTimestamp();
-                }
-
                 await using var insert = new NpgsqlCommand("INSERT INTO numbered (id) VALUES ($1) ON CONFLICT DO NOTHING", connection) { Parameters = { new() { Value = next } } };
                 await insert.ExecuteNonQueryAsync(Stopping).ConfigureAwait(false);
                 commits.Enqueue((Stopwatch.GetTimestamp(), next++, connectedAt));
                 await Task.Delay(commitPause, Stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException or IOException)
+            },
+            async _ =>
             {
                 Failures++;
-                if (connection is not null)
-                {
-                    await connection.DisposeAsync().ConfigureAwait(false);
-                    connection = null;
-                }
-
-                try
-                {
-                    await Task.Delay(retryPause, Stopping).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
-
-        if (connection is not null)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
+                await Task.Delay(retryPause, Stopping).ConfigureAwait(false);
+            },
+            () => connectedAt = Stopwatch.GetTimestamp(),
+            Stopping);
     }
 
     /// <summary>The longest time without an acknowledged commit since <paramref name="start"/> (a Stopwatch timestamp), in seconds.</summary>
