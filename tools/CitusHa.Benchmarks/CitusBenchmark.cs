@@ -239,7 +239,7 @@ internal static class CitusBenchmark
         string? leader = null;
         await WaitAsync(async () =>
         {
-            leader = (await QuietMembersAsync(dcs, ct)).FirstOrDefault(m => m.Group == group && m.Role == MemberRole.Leader && m.State == "running" && m.Name != notThis)?.Name;
+            leader = (await Waits.MembersAsync(dcs, ct)).FirstOrDefault(m => m.Group == group && m.Role == MemberRole.Leader && m.State == "running" && m.Name != notThis)?.Name;
             return leader is not null;
         }, ct);
         return leader;
@@ -248,22 +248,10 @@ internal static class CitusBenchmark
     private static async Task HealthyAsync(DcsSettings dcs, LocalFormation formation, CancellationToken ct) =>
         await WaitAsync(async () =>
         {
-            var members = await QuietMembersAsync(dcs, ct);
+            var members = await Waits.MembersAsync(dcs, ct);
             return members.Count == formation.Members.Count && members.GroupBy(m => m.Group).All(g =>
                 g.Count(m => m.Role == MemberRole.Leader && m.State == "running") == 1 && g.All(m => m.Role == MemberRole.Leader || m.State == "streaming"));
         }, ct);
-
-    private static async Task<IReadOnlyList<TopologyMember>> QuietMembersAsync(DcsSettings dcs, CancellationToken ct)
-    {
-        try
-        {
-            return (await Topology.GetAsync(dcs, new TopologyRequest(), ct)).Clusters.SelectMany(c => c.Members).ToList();
-        }
-        catch (CitusHa.Core.Errors.CitusHaException)
-        {
-            return [];
-        }
-    }
 
     private static async Task WaitAsync(Func<Task<bool>> condition, CancellationToken ct, TimeSpan? every = null)
     {

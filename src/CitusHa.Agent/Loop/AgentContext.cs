@@ -24,7 +24,7 @@ internal sealed class AgentContext(AgentSettings settings, IDcsStore store, IPos
     public Citus.CitusMode Citus { get; init; } = new(null, false, "no citus section: a plain PostgreSQL group");
 
     /// <summary>How the local PostgreSQL is reached (its socket, superuser): for the Citus connections.</summary>
-    public PostgresOptions? PostgresOptions { get; init; }
+    public required PostgresOptions PostgresOptions { get; init; }
 
     /// <summary>Reads the configuration again (file and environment) for a reload; throws a CitusHaException naming the bad key.</summary>
     public Func<AgentSettings> LoadSettings { get; init; } = () => settings;

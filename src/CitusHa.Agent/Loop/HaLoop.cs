@@ -47,10 +47,10 @@ internal sealed class HaLoop : BackgroundService
         var sync = new SyncReplication(context);
         upkeep = new LeaderUpkeep(context, sync);
         notifier = new CoordinatorNotifier(context);
-        citusBootstrap = new CitusBootstrap(context.Citus, context.Settings, context.PostgresOptions!);
-        if (context.Settings.IsCoordinator && context.PostgresOptions is { } options)
+        citusBootstrap = new CitusBootstrap(context.Citus, context.Settings, context.PostgresOptions);
+        if (context.Settings.Citus is { } citus && context.Settings.IsCoordinator)
         {
-            Metadata = new MetadataManager(context, new Core.Adapters.Postgres.CitusCatalog(options, context.Settings.Citus!.Database), time);
+            Metadata = new MetadataManager(context, new Core.Adapters.Postgres.CitusCatalog(context.PostgresOptions, citus.Database), time);
             var metadata = Metadata;
             context.Status.CitusCatalogPresent = () => metadata.Leading ? metadata.CatalogPresent : null;
         }

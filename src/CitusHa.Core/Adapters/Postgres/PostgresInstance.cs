@@ -300,8 +300,6 @@ public sealed class PostgresInstance : IPostgresControl
         await ExecuteAsync("SELECT pg_reload_conf()", cancellationToken).ConfigureAwait(false);
     }
 
-    public Task PromoteAsync(CancellationToken cancellationToken) => PromoteAsync(null, cancellationToken);
-
     public async Task PromoteAsync(Func<Task>? whenWritable, CancellationToken cancellationToken)
     {
         // Without -w: pg_ctl would poll pg_control every 100 ms; we ask the server every 10 ms.

@@ -109,7 +109,7 @@ public sealed class PostgresInstanceTests : IAsyncLifetime
         crashed.ExitedUnexpectedlyAt.ShouldNotBeNull();
 
         // Promote the replica; it moves to timeline 2 and takes writes.
-        await b.PromoteAsync(ct);
+        await b.PromoteAsync(null, ct);
         var promoted = await b.ObserveAsync(ct);
         promoted.InRecovery.ShouldBe(false);
         promoted.Timeline.ShouldBe(2);
