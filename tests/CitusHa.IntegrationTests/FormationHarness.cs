@@ -87,16 +87,21 @@ public sealed class FormationHarness : IAsyncDisposable
         {
             await TestTimeouts.WaitUntilAsync(async () =>
             {
-                var members = await MembersAsync(ct);
-                var lead = members.Where(m => m.Role == MemberRole.Leader).ToList();
-                return members.Count == expectedMembers && lead.Count == 1 && lead[0].State == "running" && (leader is null || lead[0].Name == leader)
-                    && members.Where(m => m.Role != MemberRole.Leader).All(m => m.State == "streaming" && m.Timeline == lead[0].Timeline);
+                return IsHealthy(await MembersAsync(ct), expectedMembers, leader);
             }, timeout, $"{expectedMembers} members with one leader and the rest streaming", ct);
         }
         catch (TimeoutException e)
         {
             throw new TimeoutException($"{e.Message}\n{await DescribeAsync(ct)}", e);
         }
+    }
+
+    /// <summary>One group's members: <paramref name="expectedMembers"/> of them, one running leader, the rest streaming on its timeline.</summary>
+    public static bool IsHealthy(IReadOnlyList<TopologyMember> members, int expectedMembers, string? leader = null)
+    {
+        var lead = members.Where(m => m.Role == MemberRole.Leader).ToList();
+        return members.Count == expectedMembers && lead.Count == 1 && lead[0].State == "running" && (leader is null || lead[0].Name == leader)
+            && members.Where(m => m.Role != MemberRole.Leader).All(m => m.State == "streaming" && m.Timeline == lead[0].Timeline);
     }
 
     public async Task<string> DescribeAsync(CancellationToken ct)

@@ -113,13 +113,7 @@ public sealed class CitusHarness : IAsyncDisposable
             await TestTimeouts.WaitUntilAsync(async () =>
             {
                 var all = await Harness.MembersAsync(ct);
-                return wanted.All(g =>
-                {
-                    var members = all.Where(m => m.Group == g).ToList();
-                    var lead = members.Where(m => m.Role == MemberRole.Leader).ToList();
-                    return members.Count == perGroup[g] && lead.Count == 1 && lead[0].State == "running"
-                        && members.Where(m => m.Role != MemberRole.Leader).All(m => m.State == "streaming" && m.Timeline == lead[0].Timeline);
-                });
+                return wanted.All(g => FormationHarness.IsHealthy(all.Where(m => m.Group == g).ToList(), perGroup[g]));
             }, timeout, $"groups {string.Join(",", wanted)} healthy", ct);
         }
         catch (TimeoutException e)
