@@ -163,6 +163,12 @@ public sealed class FormationHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Formation.DisposeAsync();
+        if (Environment.GetEnvironmentVariable("CITUSHA_TEST_KEEP") == "1")
+        {
+            Console.WriteLine($"CITUSHA_TEST_KEEP=1: the formation's folder (agent logs, data) is kept at {Root}");
+            return;
+        }
+
         try
         {
             Directory.Delete(Root, recursive: true);

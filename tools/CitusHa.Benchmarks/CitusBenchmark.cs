@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using CitusHa.Core.Configuration;
+using CitusHa.Core.Dcs;
 using CitusHa.Core.Formation;
 using CitusHa.Core.Model;
 using CitusHa.Core.Operations;
@@ -99,19 +100,27 @@ internal static class CitusBenchmark
                 }
             }
 
-            for (var i = 0; i < Math.Max(1, rounds - 1); i++)
+            for (var i = 0; i < rounds; i++)
             {
                 var leader = formation.Member((await LeaderAsync(dcs, 1, null, ct))!);
+                var candidate = formation.Members.First(m => m.Group == 1 && m.Name != leader.Name);
+                await using var leaderKey = await LeaderKeyWatch.StartAsync(dcs, 1, ct);
+                var timing = TimePromotionAsync(client, candidate, formation.SuperuserPassword, ct);
                 var start = Stopwatch.GetTimestamp();
                 await formation.KillAsync(leader, postgresToo: true, ct);
-                var newLeader = formation.Member(await LeaderAsync(dcs, 1, leader.Name, ct) ?? throw new InvalidOperationException("no new leader"));
-                var (promoted, registered) = await TimePromotionAsync(client, newLeader, formation.SuperuserPassword, ct);
-                results.Add("worker lost: kill → pg_dist_node (s)", Stopwatch.GetElapsedTime(start, registered).TotalSeconds);
+                var (promoted, registered) = await timing;
+                var expired = await leaderKey.DeletedAsync(ct);
+                results.Add("worker lost: kill → lease expired (s)", Stopwatch.GetElapsedTime(start, expired).TotalSeconds);
+                results.Add("worker lost: lease expired → promoted (s)", Stopwatch.GetElapsedTime(expired, promoted).TotalSeconds);
                 results.Add("worker lost: promoted → pg_dist_node (s)", Stopwatch.GetElapsedTime(promoted, registered).TotalSeconds);
+                results.Add("worker lost: kill → pg_dist_node (s)", Stopwatch.GetElapsedTime(start, registered).TotalSeconds);
                 if (writer is not null)
                 {
                     await Task.Delay(1500, ct);
+                    var (_, resumed) = writer.LongestGapAfter(start);
                     results.Add("worker lost: client write stall (s)", writer.LongestGapSince(start));
+                    results.Add("worker lost: lease expired → writes (s)", Stopwatch.GetElapsedTime(expired, resumed).TotalSeconds);
+                    results.Add($"worker lost: stall ≤ ttl + 1 s = {formation.Ttl.TotalSeconds + 1:0} s (1 yes, 0 no)", writer.LongestGapSince(start) <= formation.Ttl.TotalSeconds + 1 ? 1 : 0);
                 }
 
                 formation.StartAgent(leader);
@@ -263,3 +272,56 @@ internal static class CitusBenchmark
         }
     }
 }
+
+/// <summary>When a group's leader key disappears (its lease expired or was revoked), seen through an etcd watch.</summary>
+internal sealed class LeaderKeyWatch : IAsyncDisposable
+{
+    private readonly CancellationTokenSource stop = new();
+    private readonly TaskCompletionSource<long> deleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IDcsStore store;
+    private Task watching = Task.CompletedTask;
+
+    private LeaderKeyWatch(IDcsStore store) => this.store = store;
+
+    public static async Task<LeaderKeyWatch> StartAsync(DcsSettings dcs, int group, CancellationToken ct)
+    {
+        var watch = new LeaderKeyWatch(DcsConnection.Open(dcs));
+        var key = DcsPaths.GroupKey(dcs.Namespace, dcs.Scope!, group, DcsPaths.Leader);
+        var revision = (await watch.store.ReadPrefixAsync(key, ct)).Revision;
+        watch.watching = watch.WatchAsync(key, revision);
+        return watch;
+    }
+
+    /// <summary>The Stopwatch timestamp of the first delete after the watch began.</summary>
+    public async Task<long> DeletedAsync(CancellationToken ct) => await deleted.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
+
+    private async Task WatchAsync(string key, long revision)
+    {
+        try
+        {
+            await foreach (var change in store.WatchPrefixAsync(key, revision, stop.Token))
+            {
+                if (change.Kind == DcsWatchEventKind.Delete)
+                {
+                    deleted.TrySetResult(Stopwatch.GetTimestamp());
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            deleted.TrySetException(e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        await watching;
+        await store.DisposeAsync();
+        stop.Dispose();
+    }
+}
+

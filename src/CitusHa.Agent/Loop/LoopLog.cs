@@ -26,4 +26,7 @@ internal static partial class LoopLog
 
     [LoggerMessage(1008, LogLevel.Critical, "{Member}: halted: {Reason}", EventName = "Halted")]
     public static partial void Halted(ILogger logger, string member, string reason);
+
+    [LoggerMessage(1009, LogLevel.Information, "{Member}: promoted: PostgreSQL accepts writes {TotalMs} ms after the promotion began (at once: sync key {SyncMs} ms, before_promote {NotifyMs} ms; then pg_ctl promote until writable {PromoteMs} ms)", EventName = "Promoted")]
+    public static partial void Promoted(ILogger logger, string member, long totalMs, long syncMs, long notifyMs, long promoteMs);
 }

@@ -39,6 +39,9 @@ public sealed class LocalFormation : IAsyncDisposable
 
     public IReadOnlyList<LocalMember> Members { get; }
 
+    /// <summary>The leader lease's ttl the formation bootstraps with.</summary>
+    public TimeSpan Ttl => TimeSpan.FromSeconds(options.Ttl);
+
     public string EtcdEndpoint { get; }
 
     public string SuperuserPassword { get; }

@@ -60,8 +60,15 @@ public sealed class NumberedWriter(string connectionString, TimeSpan commitPause
     /// <summary>The longest time without an acknowledged commit since <paramref name="start"/> (a Stopwatch timestamp), in seconds.</summary>
     public double LongestGapSince(long start)
     {
+        var (from, to) = LongestGapAfter(start);
+        return Stopwatch.GetElapsedTime(from, to).TotalSeconds;
+    }
+
+    /// <summary>The longest stretch without an acknowledged commit since <paramref name="start"/>, as Stopwatch timestamps (To: the commit that ended it).</summary>
+    public (long From, long To) LongestGapAfter(long start)
+    {
         var times = commits.Select(c => c.At).Where(t => t >= start).Prepend(start).ToList();
-        return times.Zip(times.Skip(1), (a, b) => Stopwatch.GetElapsedTime(a, b).TotalSeconds).DefaultIfEmpty(0).Max();
+        return times.Zip(times.Skip(1), (a, b) => (From: a, To: b)).DefaultIfEmpty((From: start, To: start)).MaxBy(g => g.To - g.From);
     }
 
     /// <summary>Seconds from <paramref name="start"/> to the first commit on a connection opened after it.</summary>

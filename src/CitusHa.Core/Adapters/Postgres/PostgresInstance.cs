@@ -302,8 +302,9 @@ public sealed class PostgresInstance : IPostgresControl
 
     public async Task PromoteAsync(Func<Task>? whenWritable, CancellationToken cancellationToken)
     {
-        // Without -w: pg_ctl would poll pg_control every 100 ms; we ask the server every 10 ms.
-        var result = await runner.RunAsync(Bin("pg_ctl"), ["promote", "-D", options.DataDirectory], TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+        // -W: pg_ctl waits by default (since PostgreSQL 10) and then polls pg_control every 100 ms;
+        // we only let it signal, and ask the server every 10 ms instead.
+        var result = await runner.RunAsync(Bin("pg_ctl"), ["promote", "-W", "-D", options.DataDirectory], TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw Failed($"pg_ctl promote failed (exit {result.ExitCode}): {Tail(result.Output)}");
