@@ -39,4 +39,13 @@ internal sealed record CitusMode(CitusSettings? Settings, bool UseLibrary, strin
             ? CitusParameters.Apply(settings.Postgres.Parameters, CitusParameters.LocalHostName(settings.Postgres.ListenAddress))
             : settings.Postgres.Parameters;
     }
+
+    /// <summary>The group's dynamic parameters with Citus' requirements kept when the library is used.</summary>
+    public IReadOnlyDictionary<string, string> DynamicParameters(IReadOnlyDictionary<string, string> dynamic, AgentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return UseLibrary
+            ? CitusParameters.ApplyToDynamic(dynamic, settings.Postgres.Parameters, CitusParameters.LocalHostName(settings.Postgres.ListenAddress))
+            : dynamic;
+    }
 }

@@ -34,7 +34,8 @@ internal sealed class ParameterSync(AgentContext context)
             return;
         }
 
-        var desired = dcs.PostgresParameters.Where(p => !Owned.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var group = dcs.PostgresParameters.Where(p => !Owned.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var desired = new Dictionary<string, string>(context.Citus.DynamicParameters(group, context.Settings), StringComparer.Ordinal);
         if (appliedForStart == pg.PostmasterStartTime && applied is not null
             && applied.Count == desired.Count && applied.All(a => desired.TryGetValue(a.Key, out var v) && v == a.Value))
         {

@@ -32,6 +32,39 @@ public static class CitusParameters
     }
 
     /// <summary>
+    /// The group's dynamic parameters (<c>config.postgresql.parameters</c>, applied with ALTER SYSTEM,
+    /// which wins over the local file) with Citus' requirements kept: wherever they name one of the
+    /// settings Citus needs, or max_connections (which sizes max_prepared_transactions), the value
+    /// becomes what <see cref="Apply"/> gives for the local and dynamic settings together. Without
+    /// this, a dynamic shared_preload_libraries would drop citus at the next restart.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ApplyToDynamic(IReadOnlyDictionary<string, string> dynamic, IReadOnlyDictionary<string, string> local, string localHostName)
+    {
+        ArgumentNullException.ThrowIfNull(dynamic);
+        ArgumentNullException.ThrowIfNull(local);
+        var merged = new Dictionary<string, string>(local, StringComparer.Ordinal);
+        foreach (var (key, value) in dynamic)
+        {
+            merged[key] = value;
+        }
+
+        var required = Apply(merged, localHostName);
+        var result = new Dictionary<string, string>(dynamic, StringComparer.Ordinal);
+        foreach (var key in Required)
+        {
+            if (dynamic.ContainsKey(key) || (key == "max_prepared_transactions" && dynamic.ContainsKey("max_connections")))
+            {
+                result[key] = required[key];
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The settings <see cref="Apply"/> decides.</summary>
+    public static IReadOnlyList<string> Required { get; } = ["shared_preload_libraries", "max_prepared_transactions", "wal_level", "citus.local_hostname"];
+
+    /// <summary>
     /// The host for citus.local_hostname: the first listen address, or localhost when PostgreSQL listens
     /// on every address. (Patroni also maps 127.0.0.1 to localhost; we keep the address, since
     /// localhost may resolve to ::1 first where PostgreSQL does not listen.)

@@ -51,6 +51,40 @@ public sealed class CitusInputsTests
     public void An_explicit_max_prepared_transactions_is_kept() =>
         CitusParameters.Apply(new Dictionary<string, string> { ["max_prepared_transactions"] = "64" }, "h")["max_prepared_transactions"].ShouldBe("64");
 
+    public static TheoryData<string, string, string, string> DynamicCases => new()
+    {
+        // dynamic parameters, local parameters ("k=v;k=v"), key, expected value ("" = not set dynamically)
+        { "shared_preload_libraries=pg_stat_statements", "", "shared_preload_libraries", "citus,pg_stat_statements" },
+        { "wal_level=replica", "", "wal_level", "logical" },
+        { "citus.local_hostname=elsewhere", "", "citus.local_hostname", "10.0.0.5" },
+        { "max_connections=300", "max_connections=100", "max_prepared_transactions", "600" },
+        { "max_connections=300", "max_prepared_transactions=50", "max_prepared_transactions", "50" },
+        { "max_prepared_transactions=0", "max_connections=80", "max_prepared_transactions", "160" },
+        { "work_mem=64MB", "max_connections=80", "max_prepared_transactions", "" },
+        { "work_mem=64MB", "", "shared_preload_libraries", "" },
+        { "work_mem=64MB", "", "work_mem", "64MB" },
+    };
+
+    /// <summary>Dynamic parameters win over the local file: where they touch what Citus needs, Citus' rule still holds; elsewhere they are left alone.</summary>
+    [Theory]
+    [MemberData(nameof(DynamicCases))]
+    public void Dynamic_parameters_keep_what_Citus_needs(string dynamic, string local, string key, string expected)
+    {
+        var result = CitusParameters.ApplyToDynamic(Pairs(dynamic), Pairs(local), "10.0.0.5");
+
+        if (expected.Length == 0)
+        {
+            result.ShouldNotContainKey(key);
+        }
+        else
+        {
+            result[key].ShouldBe(expected);
+        }
+    }
+
+    private static Dictionary<string, string> Pairs(string text) =>
+        text.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+
     [Theory]
     [InlineData("*", "localhost")]
     [InlineData("0.0.0.0", "localhost")]
