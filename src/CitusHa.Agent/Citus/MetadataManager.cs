@@ -345,6 +345,14 @@ internal sealed class MetadataManager : IAsyncDisposable
                 outcome = await RunAsync(task, cancellationToken).ConfigureAwait(false);
                 CitusLog.TaskDone(context.Logger, context.MyName, task, outcome);
             }
+            catch (CitusHaException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.ObjectNotInPrerequisiteState })
+            {
+                // Citus refuses to remove or change a node while one of its metadata nodes (typically a
+                // primary promoted a moment ago) has not been synced yet; its maintenance daemon catches
+                // up within seconds, and the reconcile runs the task again.
+                CitusLog.Warning(context.Logger, context.MyName, $"pg_dist_node: {task} deferred: {e.InnerException.Message}; the next reconcile retries it");
+                outcome = TaskOutcome.Failed;
+            }
             catch (CitusHaException e)
             {
                 CitusLog.MetadataFailed(context.Logger, context.MyName, $"{task} failed: {e.Message}");
