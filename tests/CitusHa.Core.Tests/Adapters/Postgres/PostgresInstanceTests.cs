@@ -35,7 +35,7 @@ public sealed class PostgresInstanceTests : IAsyncLifetime
         Directory.Delete(root, recursive: true);
     }
 
-    private (PostgresInstance Instance, PostgresOptions Options) Create(string name)
+    private (PostgresInstance Instance, PostgresOptions Options) Create(string name, string? logStatement = null)
     {
         var options = new PostgresOptions
         {
@@ -47,7 +47,7 @@ public sealed class PostgresInstanceTests : IAsyncLifetime
             SuperuserPassword = "super-secret",
             ReplicationPassword = "repl-secret",
             RunAsUser = OsUser.IsRoot ? "postgres" : null,
-            Parameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB" },
+            Parameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB", ["log_statement"] = logStatement ?? "none" },
         };
         var instance = new PostgresInstance(options);
         instances.Add(instance);
@@ -61,6 +61,23 @@ public sealed class PostgresInstanceTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>ALTER ROLE takes the password as a literal: even with log_statement = all it never reaches the server log.</summary>
+    [Fact]
+    public async Task The_replication_password_stays_out_of_the_server_log()
+    {
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(1));
+        var (a, options) = Create("logged", logStatement: "all");
+        await a.InitializeAsync(ct);
+        await a.StartAsync(null, ct);
+
+        await a.EnsureReplicationRoleAsync(ct);
+        await a.ExecuteAsync("SELECT 'statement-logging-is-on'", ct);
+        await TestTimeouts.WaitUntilAsync(() => Task.FromResult(a.RecentServerLog(50).Contains("statement-logging-is-on", StringComparison.Ordinal)), TimeSpan.FromSeconds(10), "the server to log statements", ct);
+
+        a.RecentServerLog(50).ShouldNotContain("repl-secret");
+        (await ScalarAsync<bool>(options, "SELECT rolreplication FROM pg_roles WHERE rolname = 'replicator'")).ShouldBeTrue("the role was still created");
     }
 
     [Fact]
@@ -123,7 +140,11 @@ public sealed class PostgresInstanceTests : IAsyncLifetime
         await a.StartAsync(fromB, ct);
         try
         {
-            await TestTimeouts.WaitUntilAsync(async () => await ScalarAsync<long>(aOptions, "SELECT count(*) FROM t") == 3, TimeSpan.FromSeconds(30), "the rewound member to stream from the new primary", ct);
+            // The timeline too: while the walreceiver moves from the old timeline's WAL to the new one it
+            // is briefly absent, and the observed timeline falls back to the last restartpoint's (1).
+            await TestTimeouts.WaitUntilAsync(
+                async () => await ScalarAsync<long>(aOptions, "SELECT count(*) FROM t") == 3 && (await a.ObserveAsync(ct)).Timeline == 2,
+                TimeSpan.FromSeconds(30), "the rewound member to stream from the new primary on its timeline", ct);
         }
         catch (TimeoutException e)
         {
