@@ -167,6 +167,8 @@ internal static class RunCommand
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HaLoop>());
 
         var app = builder.Build();
+        var postgresLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Postgres");
+        postgres.ServerOutput = line => LoopLog.PostgresOutput(postgresLog, settings.Name, line);
         RestApi.Map(app, app.Services.GetRequiredService<AgentContext>(), app.Services.GetRequiredService<HaLoop>(), time);
         app.Services.GetRequiredService<ProcessWatchdog>().Start();
         return app;

@@ -29,4 +29,7 @@ internal static partial class LoopLog
 
     [LoggerMessage(1009, LogLevel.Information, "{Member}: promoted: PostgreSQL accepts writes {TotalMs} ms after the promotion began (at once: sync key {SyncMs} ms, before_promote {NotifyMs} ms; then pg_ctl promote until writable {PromoteMs} ms)", EventName = "Promoted")]
     public static partial void Promoted(ILogger logger, string member, long totalMs, long syncMs, long notifyMs, long promoteMs);
+
+    [LoggerMessage(1010, LogLevel.Information, "{Member}: {Line}", EventName = "PostgresOutput")]
+    public static partial void PostgresOutput(ILogger logger, string member, string line);
 }

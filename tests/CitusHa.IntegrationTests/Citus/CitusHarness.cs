@@ -59,7 +59,8 @@ public sealed class CitusHarness : IAsyncDisposable
             PostgresBinDirectory = ToolLocator.PostgresBinDir(),
             RunAsUser = OsUser.IsRoot ? "postgres" : null,
             BasePort = basePort,
-            PostgresParameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB", ["max_connections"] = "40" },
+            // log_statement = ddl: the server logs every ALTER ROLE, so a password in one would show in the agents' logs.
+            PostgresParameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB", ["max_connections"] = "40", ["log_statement"] = "ddl" },
             CitusLibrary = realCitus ? "auto" : "off",
             RestApiAuthentication = (ApiUser, ApiPassword),
         };

@@ -151,6 +151,23 @@ public sealed class RealCitusTests(RealCitusFormation fixture) : IClassFixture<R
         await CitusStories.RejoinAsync(Citus, old, ct);
     }
 
+    /// <summary>
+    /// The agents' logs carry PostgreSQL's own output too (log_statement = ddl here): the role and
+    /// pg_dist_authinfo statements, which carry passwords, are kept out of it.
+    /// </summary>
+    [RealCitusFact]
+    public void No_agent_log_holds_a_password()
+    {
+        var logs = Citus.Formation.Members.Where(m => File.Exists(m.LogFile)).Select(m => (m.Name, Text: CitusHarness.AgentLog(m))).ToList();
+        logs.ShouldNotBeEmpty();
+        logs.ShouldContain(l => l.Text.Contains("LOG:", StringComparison.Ordinal), "PostgreSQL's output reaches the agent's log");
+        foreach (var (name, text) in logs)
+        {
+            text.ShouldNotContain(Citus.Formation.SuperuserPassword, Case.Sensitive, $"{name}'s log holds the superuser's password");
+            text.ShouldNotContain(Citus.Formation.ReplicationPassword, Case.Sensitive, $"{name}'s log holds the replication password");
+        }
+    }
+
     /// <summary>Citus' shard moves keep a logical slot on the source primary: the agent's slot upkeep leaves it alone.</summary>
     [RealCitusFact]
     public async Task A_Citus_shard_move_slot_survives_the_leader_s_slot_upkeep()

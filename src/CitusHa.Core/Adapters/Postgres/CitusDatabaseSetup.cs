@@ -39,10 +39,11 @@ public sealed class CitusDatabaseSetup(PostgresOptions options, string database)
 
     /// <summary>
     /// The superuser's password for Citus' node-to-node connections (nodeid 0 = every node), inserted
-    /// or updated when it changed. The password is a bound parameter: it never appears in a statement
-    /// text, a log line or an error message.
+    /// or updated when it changed. The password is a bound parameter, so it never appears in a statement
+    /// text or an error message; and the session logs no statements and no parameter values, so
+    /// log_statement = all does not put it in the server log either.
     /// </summary>
-    public Task EnsureAuthInfoAsync(string password, CancellationToken cancellationToken) => RunAsync(database, async c =>
+    public Task EnsureAuthInfoAsync(string password, CancellationToken cancellationToken) => RunAsync(database, quiet: true, async c =>
     {
         var authInfo = "password=" + EscapeConnValue(password);
         await using var update = new NpgsqlCommand(
@@ -63,14 +64,18 @@ public sealed class CitusDatabaseSetup(PostgresOptions options, string database)
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }, cancellationToken);
 
-    private async Task RunAsync(string db, Func<NpgsqlConnection, Task> work, CancellationToken cancellationToken)
+    private Task RunAsync(string db, Func<NpgsqlConnection, Task> work, CancellationToken cancellationToken) =>
+        RunAsync(db, quiet: false, work, cancellationToken);
+
+    private async Task RunAsync(string db, bool quiet, Func<NpgsqlConnection, Task> work, CancellationToken cancellationToken)
     {
         var builder = LocalSocket.Builder(options, db);
         builder.Pooling = false;
         builder.Timeout = 5;
         builder.CommandTimeout = 60;
         builder.ApplicationName = "citusha-agent";
-        builder.Options = "-c synchronous_commit=local -c statement_timeout=0";
+        builder.Options = "-c synchronous_commit=local -c statement_timeout=0"
+            + (quiet ? " -c log_statement=none -c log_min_duration_statement=-1 -c log_min_error_statement=panic -c log_parameter_max_length=0 -c log_parameter_max_length_on_error=0" : string.Empty);
         try
         {
             await using var connection = new NpgsqlConnection(builder.ConnectionString);

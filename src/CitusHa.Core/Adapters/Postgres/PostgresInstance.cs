@@ -31,6 +31,24 @@ public sealed class PostgresInstance : IPostgresControl
     /// <summary>The last lines the postmaster printed (for status and error messages).</summary>
     public string RecentServerLog(int lines = 20) => serverLog.Tail(lines);
 
+    /// <summary>
+    /// Where every line the postmaster prints goes besides that tail: the agent's log, so that on
+    /// Kubernetes PostgreSQL's own log is in the pod's log. (With logging_collector on, PostgreSQL
+    /// writes its files itself and prints next to nothing.)
+    /// </summary>
+    public Action<string>? ServerOutput { get; set; }
+
+    private void Received(BoundedLog log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        log.Add(line);
+        ServerOutput?.Invoke(line);
+    }
+
     public PostgresInstance(PostgresOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -190,8 +208,8 @@ public sealed class PostgresInstance : IPostgresControl
 
         var process = new Process { StartInfo = runner.StartInfo(Bin("postgres"), ["-D", options.DataDirectory]), EnableRaisingEvents = true };
         var log = serverLog;
-        process.OutputDataReceived += (_, e) => log.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => log.Add(e.Data);
+        process.OutputDataReceived += (_, e) => Received(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Received(log, e.Data);
         lock (gate)
         {
             stopRequested = false;
@@ -514,12 +532,23 @@ public sealed class PostgresInstance : IPostgresControl
     private async Task EnsureReplicationRoleCoreAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // The password is a literal (ALTER ROLE takes no parameters): keep the statement out of the
+        // server log, whatever log_statement says and even if it fails (as Patroni does). A separate
+        // command, because log_statement is checked before a query string's first statement runs.
+        await using (var quiet = new NpgsqlCommand("SET LOCAL log_statement = 'none'; SET LOCAL log_min_duration_statement = -1; SET LOCAL log_min_error_statement = 'panic'", connection, transaction))
+        {
+            await quiet.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var role = options.ReplicationUserName.Replace("\"", "\"\"", StringComparison.Ordinal);
         var password = "'" + options.ReplicationPassword.Replace("'", "''", StringComparison.Ordinal) + "'";
         await using var command = new NpgsqlCommand(
             $"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {Quote(options.ReplicationUserName)}) THEN CREATE ROLE \"{role}\" WITH LOGIN REPLICATION; END IF; END $$; ALTER ROLE \"{role}\" WITH LOGIN REPLICATION PASSWORD {password}",
-            connection);
+            connection,
+            transaction);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
