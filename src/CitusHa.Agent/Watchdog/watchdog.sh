@@ -11,9 +11,11 @@ armed=0 pid="" ticks="" deadline=0
 
 now_ms() { local t=${EPOCHREALTIME/./}; echo $(( 10#$t / 1000 )); }
 
+# No forks below: under load a fork costs milliseconds, and fencing walks every process. (It used
+# $(cat) per /proc entry: 2.5 s for 100 processes on a busy 2-core machine, past the safety margin.)
 start_ticks() {   # field 22 of /proc/<pid>/stat; the name in field 2 may hold spaces, so cut after ')'
   local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  read -r stat 2>/dev/null < "/proc/$1/stat" || return 1
   set -- ${stat##*) }
   echo "${20}"
 }
@@ -21,7 +23,7 @@ start_ticks() {   # field 22 of /proc/<pid>/stat; the name in field 2 may hold s
 children_of() {
   local f stat
   for f in /proc/[0-9]*/stat; do
-    stat=$(cat "$f" 2>/dev/null) || continue
+    read -r stat 2>/dev/null < "$f" || continue
     set -- ${stat##*) }
     [ "$2" = "$pid" ] && echo "${f//[^0-9]/}"
   done
@@ -31,6 +33,9 @@ fence() {
   armed=0
   [ -n "$pid" ] && [ "$(start_ticks "$pid")" = "$ticks" ] || return 0
   local kids
+  # Stopped first, the postmaster cannot fork a backend that the walk below would miss; its backends
+  # (which keep serving after the postmaster dies) are killed with it.
+  kill -STOP "$pid" 2>/dev/null
   kids=$(children_of)
   kill -KILL "$pid" 2>/dev/null
   [ -n "$kids" ] && kill -KILL $kids 2>/dev/null

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using CitusHa.Agent.Watchdog;
+
+namespace CitusHa.Agent.Tests.Watchdog;
+
+/// <summary>
+/// The watchdog script the agent ships, run as the agent runs it (bash, fed on stdin), against a stand-in
+/// postmaster: a bash process with two children, as a postmaster has backends that keep serving their
+/// sessions after the postmaster itself died.
+/// </summary>
+public sealed class WatchdogScriptTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("citusha-watchdog-").FullName;
+    private readonly List<Process> started = [];
+
+    public void Dispose()
+    {
+        foreach (var process in started)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // already gone
+            }
+
+            process.Dispose();
+        }
+
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private Process Start(string file, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in arguments)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(info)!;
+        started.Add(process);
+        return process;
+    }
+
+    private Process StartWatchdog()
+    {
+        var script = Path.Combine(folder, "watchdog.sh");
+        using (var resource = typeof(ProcessWatchdog).Assembly.GetManifestResourceStream("watchdog.sh")!)
+        using (var file = File.Create(script))
+        {
+            resource.CopyTo(file);
+        }
+
+        return Start("bash", script);
+    }
+
+    /// <summary>A parent with two children; returns the parent and the children's PIDs once both run.</summary>
+    private async Task<(Process Parent, int[] Children)> StartPostmasterStandInAsync()
+    {
+        var parent = Start("bash", "-c", "sleep 300 & sleep 300 & wait");
+        for (var i = 0; i < 200; i++)
+        {
+            var children = ChildrenOf(parent.Id);
+            if (children.Length == 2)
+            {
+                return (parent, children);
+            }
+
+            await Task.Delay(25);
+        }
+
+        throw new InvalidOperationException("the stand-in postmaster did not start its children");
+    }
+
+    private static int[] ChildrenOf(int pid) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Where(name => name!.All(char.IsAsciiDigit))
+            .Select(name => (Pid: int.Parse(name!, System.Globalization.CultureInfo.InvariantCulture), Parent: ParentOf(name!)))
+            .Where(p => p.Parent == pid)
+            .Select(p => p.Pid)
+            .ToArray();
+
+    private static int? ParentOf(string pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            // A killed child of a still-running parent lingers as a zombie ('Z') until reaped.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<bool> AllGoneWithinAsync(IReadOnlyCollection<int> pids, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < within)
+        {
+            if (pids.All(p => !IsAlive(p)))
+            {
+                return true;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return false;
+    }
+
+    [Fact]
+    public async Task An_armed_watchdog_that_is_not_fed_kills_the_postmaster_and_every_child()
+    {
+        var (postmaster, children) = await StartPostmasterStandInAsync();
+        var watchdog = StartWatchdog();
+
+        await watchdog.StandardInput.WriteLineAsync($"arm 300 {postmaster.Id}");
+        await watchdog.StandardInput.FlushAsync();
+
+        (await AllGoneWithinAsync([postmaster.Id, .. children], TimeSpan.FromSeconds(20)))
+            .ShouldBeTrue("the postmaster and its children must be killed once the deadline passed");
+        (await watchdog.StandardError.ReadLineAsync()).ShouldNotBeNull().ShouldContain($"killed postmaster {postmaster.Id}");
+    }
+
+    [Fact]
+    public async Task A_watchdog_whose_agent_is_gone_still_fences_at_its_deadline()
+    {
+        var (postmaster, children) = await StartPostmasterStandInAsync();
+        var watchdog = StartWatchdog();
+
+        await watchdog.StandardInput.WriteLineAsync($"arm 300 {postmaster.Id}");
+        watchdog.StandardInput.Close(); // the agent died: end of input
+
+        (await AllGoneWithinAsync([postmaster.Id, .. children], TimeSpan.FromSeconds(20))).ShouldBeTrue();
+        await watchdog.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task A_fed_or_disarmed_watchdog_kills_nothing()
+    {
+        var (postmaster, children) = await StartPostmasterStandInAsync();
+        var watchdog = StartWatchdog();
+
+        // Fed every 200 ms with a 1.5 s deadline for 3 s (twice the deadline), then disarmed and left
+        // alone for longer than the deadline.
+        for (var i = 0; i < 15; i++)
+        {
+            await watchdog.StandardInput.WriteLineAsync($"arm 1500 {postmaster.Id}");
+            await watchdog.StandardInput.FlushAsync();
+            await Task.Delay(200);
+        }
+
+        await watchdog.StandardInput.WriteLineAsync("disarm");
+        await watchdog.StandardInput.FlushAsync();
+        await Task.Delay(2000);
+
+        new[] { postmaster.Id }.Concat(children).ShouldAllBe(pid => IsAlive(pid));
+    }
+}
