@@ -29,18 +29,25 @@ task_build() {
     say "module: out/CitusHa/$(version)/CitusHa.psd1"
 }
 
-# Runs a PowerShell script with the built module: pwsh when installed, otherwise the bundled minimal host.
+# The pinned PowerShell (and Pester) in the project's tools folder, installed when missing; sets PWSH.
+# Its module folder goes first on PSModulePath, so the Pester suite imports the pinned Pester.
+ensure_powershell() {
+    [ -n "${PWSH:-}" ] && return 0
+    require_dotnet
+    PWSH=$(bash scripts/install-powershell.sh) || die "PowerShell and Pester could not be installed (see above)"
+    export PSModulePath="$(dirname "$(dirname "$PWSH")")/Modules${PSModulePath:+:$PSModulePath}"
+}
+
+# Runs a PowerShell script in the pinned pwsh.
 run_powershell() {
     local script=$1; shift
-    if command -v pwsh >/dev/null 2>&1; then
-        pwsh -NoProfile -NonInteractive -File "$script" "$@"
-    else
-        dotnet "tools/CitusHa.Shell/bin/$CONFIGURATION/net10.0/citusha-shell.dll" -File "$script" "$@"
-    fi
+    ensure_powershell
+    "$PWSH" -NoProfile -NonInteractive -File "$script" "$@"
 }
 
 task_demo() {
     bash scripts/install-test-deps.sh
+    ensure_powershell
     task_build
     local port=${CITUSHA_DEMO_BASE_PORT:-27000} p
     for p in $(seq "$port" $((port + 7))); do
@@ -70,21 +77,6 @@ task_demo() {
     dotnet "$citusha" list demo -d "127.0.0.1:$port"
 }
 
-# Sums the Counters of every TRX file in $1: prints "passed failed skipped".
-sum_trx() {
-    local passed=0 failed=0 skipped=0 total p n f
-    for f in "$1"/*.trx; do
-        [ -e "$f" ] || continue
-        local counters; counters=$(grep -o '<Counters [^>]*>' "$f" | head -1)
-        total=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
-        p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
-        n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")
-        passed=$((passed + ${p:-0})); skipped=$((skipped + ${n:-0}))
-        failed=$((failed + ${total:-0} - ${p:-0} - ${n:-0}))
-    done
-    echo "$passed $failed $skipped"
-}
-
 stop_leftover_servers() {
     local dir=${CITUSHA_TEST_PID_DIR:-} pid
     [ -n "$dir" ] && [ -d "$dir" ] || return 0
@@ -101,6 +93,14 @@ stop_leftover_servers() {
 
 task_test() {
     bash scripts/install-test-deps.sh || die "test dependencies are missing and could not be installed (see above)"
+    # The Pester suite is part of every run; leaving it out takes an explicit CITUSHA_SKIP_PESTER=1.
+    local pester=1
+    if [ "${CITUSHA_SKIP_PESTER:-0}" = 1 ]; then
+        pester=0
+        say "CITUSHA_SKIP_PESTER=1: the Pester suite is left out of this run and of its totals"
+    else
+        ensure_powershell
+    fi
     task_build
     local results="$ROOT/out/test-results"
     rm -rf "$results"; mkdir -p "$results"
@@ -113,42 +113,21 @@ task_test() {
     local dotnet_rc=0
     dotnet test CitusHa.sln -c "$CONFIGURATION" --no-build --results-directory "$results" \
         --blame-hang-timeout 10m || dotnet_rc=$?
-    read -r passed failed skipped < <(sum_trx "$results")
-    # Every test project must have left its results; one that crashed before writing them counts as failed.
-    local project
+
+    local totals_args=(--results "$results" --dotnet-exit "$dotnet_rc") project
+    # Every test project must leave its TRX: one that crashed before writing it counts as failed.
     for project in tests/*/*.Tests.csproj; do
-        local name; name=$(basename "$project" .csproj)
-        if [ ! -e "$results/$name.trx" ]; then
-            say "$name left no test results (crashed or did not run): counting it as a failure"
-            failed=$((failed + 1))
-        fi
+        totals_args+=(--project "$(basename "$project" .csproj)")
     done
-    if [ "$dotnet_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-        say "dotnet test exited $dotnet_rc without reporting failures in its results: counting that as a failure"
-        failed=$((failed + 1))
+    if [ "$pester" = 1 ]; then
+        say "running the Pester suite in pwsh $("$PWSH" -NoProfile -Command '$PSVersionTable.PSVersion.ToString()')"
+        local pester_rc=0
+        run_powershell tests/Pester/Invoke-PesterSuite.ps1 -ModulePath "$ROOT/out/CitusHa/$(version)/CitusHa.psd1" 2>&1 \
+            | tee "$results/pester.txt" || pester_rc=$?
+        totals_args+=(--pester-output "$results/pester.txt" --pester-exit "$pester_rc")
     fi
-
-    if command -v pwsh >/dev/null 2>&1 && pwsh -NoProfile -NonInteractive -Command 'if (-not (Get-Module -ListAvailable Pester | Where-Object Version -ge ([version]"5.0"))) { exit 1 }' >/dev/null 2>&1; then
-        say "running the Pester suite"
-        local pester_out="$results/pester.txt" pester_rc=0
-        pwsh -NoProfile -NonInteractive -File tests/Pester/Invoke-PesterSuite.ps1 -ModulePath "$ROOT/out/CitusHa/$(version)/CitusHa.psd1" 2>&1 | tee "$pester_out" || pester_rc=$?
-        local line; line=$(grep -E '^PESTER passed=[0-9]+ failed=[0-9]+ skipped=[0-9]+$' "$pester_out" | tail -1 || true)
-        if [ -n "$line" ]; then
-            passed=$((passed + $(sed 's/.*passed=\([0-9]*\).*/\1/' <<<"$line")))
-            failed=$((failed + $(sed 's/.*failed=\([0-9]*\).*/\1/' <<<"$line")))
-            skipped=$((skipped + $(sed 's/.*skipped=\([0-9]*\).*/\1/' <<<"$line")))
-        else
-            say "the Pester run (exit $pester_rc) reported no totals: counting that as a failure"
-            failed=$((failed + 1))
-        fi
-    else
-        say "Pester suite skipped: pwsh with Pester 5 is not installed (the same stories run in-process in CitusHa.Cmdlets.Tests)"
-    fi
-
-    local summary="$passed passed, $failed failed"
-    [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
-    echo "$summary"
-    [ "$failed" -eq 0 ]
+    # The totals line, from each test's own outcome in the TRX files and the Pester totals.
+    dotnet "tools/CitusHa.TestTotals/bin/$CONFIGURATION/net10.0/citusha-test-totals.dll" "${totals_args[@]}"
 }
 
 task_package() {

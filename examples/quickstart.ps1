@@ -5,7 +5,6 @@
     Run by './build.sh demo', which first starts a local formation (etcd plus three agents, each with
     its own PostgreSQL), or by hand against any formation:
         ./examples/quickstart.ps1 -Endpoint 127.0.0.1:27000 -ModulePath ./out/CitusHa/0.1.0/CitusHa.psd1
-    Uses only core PowerShell, so it also runs in the minimal host (citusha-shell) on machines without pwsh.
 #>
 param(
     [Parameter(Mandatory)] [string] $Endpoint,

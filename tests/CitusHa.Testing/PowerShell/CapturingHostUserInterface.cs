@@ -15,7 +15,7 @@ public sealed partial class CapturingHostUserInterface : PSHostUserInterface
 
     public CapturingHostUserInterface(int width)
     {
-        RawUI = new CitusHa.Hosting.FixedSizeRawUserInterface(width);
+        RawUI = new FixedSizeRawUserInterface(width);
     }
 
     /// <summary>Choice indexes to answer PromptForChoice with (ShouldProcess confirmations), in order.</summary>

@@ -1,11 +1,10 @@
 using System.Management.Automation.Host;
 
-namespace CitusHa.Hosting;
+namespace CitusHa.Testing.PowerShell;
 
 /// <summary>
 /// A console of fixed size with no input: what a non-interactive PowerShell host needs so that
-/// table formatting is deterministic. Shared (as a linked source file) by citusha-shell and the
-/// test host in tests/CitusHa.Testing.
+/// table formatting is deterministic.
 /// </summary>
 internal sealed class FixedSizeRawUserInterface : PSHostRawUserInterface
 {
