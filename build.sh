@@ -116,7 +116,7 @@ task_test() {
 
     local totals_args=(--results "$results" --dotnet-exit "$dotnet_rc") project
     # Every test project must leave its TRX: one that crashed before writing it counts as failed.
-    for project in tests/*/*.Tests.csproj; do
+    for project in tests/*/*Tests.csproj; do
         totals_args+=(--project "$(basename "$project" .csproj)")
     done
     if [ "$pester" = 1 ]; then

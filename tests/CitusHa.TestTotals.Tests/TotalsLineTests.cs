@@ -96,6 +96,19 @@ public sealed class TotalsLineTests : IDisposable
     }
 
     [Fact]
+    public void A_result_file_of_a_project_missing_from_the_list_still_counts()
+    {
+        // The list once came from the glob tests/*/*.Tests.csproj, which missed CitusHa.IntegrationTests.
+        Place("xunit-passed-skipped.trx", "A.Tests");
+        Place("xunit-passed-failed-skipped.trx", "A.IntegrationTests");
+
+        var (totals, problems) = Sum(["A.Tests"], dotnetExit: 1);
+
+        totals.ShouldBe(new Totals(Passed: 6, Failed: 1, Skipped: 2));
+        problems.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void A_broken_result_file_counts_as_a_failure()
     {
         File.WriteAllText(Path.Combine(_results, "A.Tests.trx"), "<TestRun><Results>");
