@@ -11,7 +11,14 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('CitusHa.Format.ps1xml')
     CmdletsToExport      = @(
+        'Connect-CitusCluster'
+        'Disconnect-CitusCluster'
+        'Get-CitusCluster'
         'Get-CitusTopology'
+        'Invoke-CitusFailover'
+        'Invoke-CitusSwitchover'
+        'Resume-CitusCluster'
+        'Suspend-CitusCluster'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -21,7 +28,7 @@
             Tags         = @('PSEdition_Core', 'Linux', 'Windows', 'MacOS', 'Kubernetes', 'Citus', 'PostgreSQL', 'HighAvailability', 'Patroni', 'etcd')
             ProjectUri   = 'https://github.com/citusha/CitusHa'
             LicenseUri   = 'https://github.com/citusha/CitusHa/blob/main/LICENSE'
-            ReleaseNotes = 'Get-CitusTopology reads a formation''s members from etcd (Patroni-compatible layout).'
+            ReleaseNotes = 'Connect-CitusCluster and Disconnect-CitusCluster (session default connection); Get-CitusTopology and Get-CitusCluster read a formation from etcd (Patroni-compatible layout); Invoke-CitusSwitchover and Invoke-CitusFailover (candidate checked first, result typed); Suspend-CitusCluster and Resume-CitusCluster (maintenance mode).'
         }
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CitusHa build entry point for bash (build.ps1 offers the same tasks to pwsh users).
 #   ./build.sh build     build everything; lay out the module in out/CitusHa/<version>/
-#   ./build.sh demo      the quick start: build, run a local formation (etcd + 3 agents + PostgreSQL), use the module and a switchover
+#   ./build.sh demo      the quick start: build, run a local formation (etcd + 3 agents + PostgreSQL), a tour of the module (switchover included)
 #   ./build.sh test      install missing test dependencies, build, run every test; ends with 'N passed, N failed[, N skipped]'
 #   ./build.sh package   the PowerShell Gallery .nupkg and the Azure Automation .zip in out/
 #   ./build.sh bench     failover, switchover, crash restart and agent footprint on a local formation, then the Citus
@@ -71,9 +71,7 @@ task_demo() {
     grep -q '^ready:' "$root/local.log" || die "the local formation did not become healthy in 3 minutes: $(tail -5 "$root/local.log")"
     say "$(grep '^ready:' "$root/local.log")"
     run_powershell examples/quickstart.ps1 -Endpoint "127.0.0.1:$port" -ModulePath "$ROOT/out/CitusHa/$(version)/CitusHa.psd1"
-    say "a planned switchover through the agents' REST API (citusha switchover, as patronictl does it)"
-    dotnet "$citusha" switchover demo --group 0 -d "127.0.0.1:$port"
-    sleep 2
+    say "the same formation through the agent's CLI inside a pod (citusha list, as patronictl list)"
     dotnet "$citusha" list demo -d "127.0.0.1:$port"
 }
 

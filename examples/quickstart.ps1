@@ -33,3 +33,23 @@ try {
 } catch {
     "  $($_.FullyQualifiedErrorId): $($_.Exception.Message)"
 }
+
+"`nThe operator's day. Connect once; later commands take the cluster and etcd from the session:"
+$null = Connect-CitusCluster -Name $Name -Endpoint $Endpoint
+$ProgressPreference = 'SilentlyContinue'   # progress bars are for terminals; logs get -Verbose lines instead
+Get-CitusCluster | Out-Default
+
+"A switchover to the healthiest standby (checked first; -Force because a script cannot answer a prompt):"
+Invoke-CitusSwitchover -Group 0 -Force | Out-Default
+
+"Maintenance mode on and off:"
+Suspend-CitusCluster | Out-Default
+Resume-CitusCluster | Out-Default
+
+"A switchover that cannot succeed is refused before any member is asked:"
+try {
+    Invoke-CitusSwitchover -Group 0 -Candidate no-such-member -Force -ErrorAction Stop
+} catch {
+    "  $($_.FullyQualifiedErrorId): $($_.Exception.Message)"
+}
+Disconnect-CitusCluster

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Management.Automation;
 using CitusHa.Core.Errors;
+using CitusHa.Core.Operations;
 
 namespace CitusHa;
 
@@ -81,6 +83,116 @@ public abstract class CitusCmdletBase : PSCmdlet, IDisposable
 
         ThrowTerminatingError(error);
         return false;
+    }
+
+    /// <summary>
+    /// Like <see cref="RunCore{T}"/> for a long Core call that reports progress: its reports are queued
+    /// and written here, on the pipeline thread (the only thread that may write), each also as a verbose
+    /// line; the progress record is always completed.
+    /// </summary>
+    protected T RunCoreWithProgress<T>(int activityId, Func<IProgress<OperationProgress>, CancellationToken, Task<T>> call)
+    {
+        using var queue = new BlockingCollection<OperationProgress>();
+        var reporter = new QueueProgress(queue);
+        OperationProgress? last = null;
+        var (ok, result, error) = Run(ct =>
+        {
+            var task = call(reporter, ct);
+            _ = task.ContinueWith(_ => queue.CompleteAdding(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            foreach (var step in queue.GetConsumingEnumerable(ct))
+            {
+                last = step;
+                WriteVerbose($"{step.Activity}: {step.Status}");
+                WriteProgress(new ProgressRecord(activityId, step.Activity, step.Status) { PercentComplete = step.PercentComplete });
+            }
+
+            return task;
+        });
+        if (last is not null)
+        {
+            WriteProgress(new ProgressRecord(activityId, last.Activity, ok ? "Done" : "Failed") { RecordType = ProgressRecordType.Completed });
+        }
+
+        if (!ok)
+        {
+            ThrowTerminatingError(error!);
+        }
+
+        return result!;
+    }
+
+    /// <summary>
+    /// The confirmation for a disruptive action (ConfirmImpact High): -WhatIf shows and declines;
+    /// -Force (without -Confirm) skips the prompt; otherwise ShouldProcess asks. Where nobody can answer
+    /// (a non-interactive host, or a console whose input is redirected), it fails at once with
+    /// ConfirmationRequired instead of hanging.
+    /// </summary>
+    protected bool ConfirmDisruptive(bool force, string target, string action)
+    {
+        var bound = MyInvocation.BoundParameters;
+        var whatIf = bound.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
+            : SessionState.PSVariable.GetValue("WhatIfPreference") is { } pref && LanguagePrimitives.IsTrue(pref);
+        var confirmAsked = bound.TryGetValue("Confirm", out var c) && ((SwitchParameter)c).IsPresent;
+        if (whatIf)
+        {
+            ShouldProcess(target, action);
+            return false;
+        }
+
+        if (force && !confirmAsked)
+        {
+            return true;
+        }
+
+        var confirmDeclined = bound.TryGetValue("Confirm", out var c2) && !((SwitchParameter)c2).IsPresent;
+        if (!confirmDeclined && !CanPrompt())
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new CitusHaErrorException(ErrorIds.ConfirmationRequired,
+                    $"'{action}' on '{target}' needs a confirmation, and this PowerShell host cannot ask for one (it is non-interactive or its input is redirected). Pass -Force, or -Confirm:$false, to go ahead."),
+                ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation, target));
+        }
+
+        try
+        {
+            return ShouldProcess(target, action);
+        }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException)
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new CitusHaErrorException(ErrorIds.ConfirmationRequired, $"'{action}' on '{target}' needs a confirmation, and this host cannot ask for one ({e.Message}). Pass -Force, or -Confirm:$false, to go ahead."),
+                ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation, target));
+            return false;
+        }
+    }
+
+    /// <summary>pwsh's console host started with -NonInteractive, or with redirected input, cannot answer a prompt.</summary>
+    private bool CanPrompt()
+    {
+        if (Host.Name != "ConsoleHost")
+        {
+            return true; // another host (an IDE, a test host, Automation) answers or refuses by itself
+        }
+
+        var arguments = Environment.GetCommandLineArgs();
+        var nonInteractive = arguments.Any(a => a.Length > 4 && "-noninteractive".StartsWith(a, StringComparison.OrdinalIgnoreCase));
+        return !nonInteractive && !Console.IsInputRedirected;
+    }
+
+    /// <summary>Core reports milestones only (a handful per action), so every one is kept: each is also a verbose line.</summary>
+    private sealed class QueueProgress(BlockingCollection<OperationProgress> queue) : IProgress<OperationProgress>
+    {
+        public void Report(OperationProgress value)
+        {
+            try
+            {
+                queue.Add(value);
+            }
+            catch (InvalidOperationException)
+            {
+                // Reported after the call finished: nothing is listening any more.
+            }
+        }
     }
 
     private (bool Ok, T? Result, ErrorRecord? Error) Run<T>(Func<CancellationToken, Task<T>> call)

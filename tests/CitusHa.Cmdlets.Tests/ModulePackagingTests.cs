@@ -192,7 +192,7 @@ public sealed class ModulePackagingTests(ModuleFixture fixture)
             ((int)examples).ShouldBeGreaterThan(0, $"{name} needs at least one example");
 
             var undocumented = fixture.Session.Invoke(
-                "(Get-Help $args[0] -Full).parameters.parameter | Where-Object { -not $_.description } | ForEach-Object { $_.name }", name).Output;
+                "(Get-Help $args[0] -Full).parameters.parameter | Where-Object { $null -ne $_ -and -not $_.description } | ForEach-Object { $_.name }", name).Output;
             undocumented.ShouldBeEmpty($"{name} has parameters without a description");
         }
     }

@@ -11,7 +11,7 @@ public sealed class CliCommandTests(ITestOutputHelper output)
     private static async Task<(int ExitCode, string Output)> CitushaAsync(CancellationToken ct, params string[] arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "citusha.dll"));
+        info.ArgumentList.Add(AgentBinary.Path);
         foreach (var a in arguments)
         {
             info.ArgumentList.Add(a);
@@ -65,10 +65,10 @@ public sealed class CliCommandTests(ITestOutputHelper output)
 
         (exit, text) = await CitushaAsync(ct, "pause", "demo", "-d", etcd);
         exit.ShouldBe(0, text);
-        text.ShouldContain("\"pause\":true");
+        text.ShouldContain("cluster management is paused");
         (exit, text) = await CitushaAsync(ct, "resume", "demo", "-d", etcd);
         exit.ShouldBe(0, text);
-        text.ShouldNotContain("pause");
+        text.ShouldContain("cluster management is resumed");
 
         (exit, text) = await CitushaAsync(ct, "failover", "demo", "--candidate", replica.Name, "-d", etcd);
         output.WriteLine(text);
@@ -77,7 +77,8 @@ public sealed class CliCommandTests(ITestOutputHelper output)
         await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct, leader: replica.Name);
 
         (exit, text) = await CitushaAsync(ct, "switchover", "demo", "--candidate", "ghost", "-d", etcd);
-        exit.ShouldBe(4, text);
-        text.ShouldContain("candidate does not exists");
+        exit.ShouldBe(3, text);
+        text.ShouldContain("'ghost' is not a member of group 0");
+        text.ShouldContain("[MemberNotFound]");
     }
 }

@@ -38,7 +38,7 @@ public sealed class FormationHarness : IAsyncDisposable
         var options = new LocalFormationOptions
         {
             Root = root,
-            AgentCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "citusha.dll")],
+            AgentCommand = ["dotnet", AgentBinary.Path],
             MembersPerGroup = members,
             EtcdBinary = ToolLocator.Etcd(),
             PostgresBinDirectory = ToolLocator.PostgresBinDir(),

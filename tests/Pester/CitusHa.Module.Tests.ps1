@@ -128,3 +128,64 @@ Describe 'Get-CitusTopology' {
         $output | Should -Be @('3', '13')
     }
 }
+
+Describe 'The operator cmdlets' {
+    BeforeAll {
+        $script:Etcd = Start-TestEtcd
+        $script:Namespace = "/pester$([guid]::NewGuid().ToString('N'))"
+        Publish-TestFormation -Etcd $script:Etcd -Namespace $script:Namespace -Scope 'demo'
+        $script:Connection = @{ Endpoint = $script:Etcd.Endpoint; EtcdNamespace = $script:Namespace }
+    }
+
+    AfterAll {
+        Disconnect-CitusCluster
+        if ($script:Etcd) { Stop-TestEtcd -Etcd $script:Etcd }
+    }
+
+    It 'summarises each group with Get-CitusCluster' {
+        $groups = Get-CitusCluster demo @Connection
+        $groups | Should -HaveCount 2
+        $groups[0].PSObject.TypeNames[0] | Should -Be 'CitusHa.CitusGroupStatus'
+        $groups | ForEach-Object { "$($_.Group)/$($_.Leader)/$($_.Members)/$($_.Streaming)" } | Should -Be @('0/coord-a/2/1', '1/work1-a/1/0')
+        (Get-CitusCluster demo @Connection | Out-String -Width 200) | Should -Match 'Cluster\s+Group\s+Leader\s+Members\s+Streaming'
+    }
+
+    It 'keeps a default connection from Connect-CitusCluster until Disconnect-CitusCluster' {
+        $connection = Connect-CitusCluster -Name demo @Connection
+        $connection.Groups | Should -Be 2
+        $connection.PSObject.Properties.Name | Where-Object { $_ -like '*Password*' } | Should -BeNullOrEmpty
+        (Get-CitusCluster -Group 1).Leader | Should -Be 'work1-a'
+        Disconnect-CitusCluster
+        { Get-CitusCluster -Group 1 -Endpoint $script:Etcd.Endpoint -ErrorAction Stop } | Should -Throw -ErrorId 'GroupNotFound,CitusHa.Commands.GetCitusClusterCommand'
+    }
+
+    It 'refuses a candidate that cannot take over before asking any member' {
+        { Invoke-CitusSwitchover demo -Group 0 -Candidate ghost -Force @Connection -ErrorAction Stop } |
+            Should -Throw -ErrorId 'MemberNotFound,CitusHa.Commands.InvokeCitusSwitchoverCommand'
+        { Invoke-CitusSwitchover demo -Group 0 -Candidate coord-b -Force @Connection -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CandidateNotEligible,CitusHa.Commands.InvokeCitusSwitchoverCommand'
+        { Get-CitusTopology demo -Group 0 @Connection | Where-Object Role -ne Leader | Invoke-CitusSwitchover -Force @Connection -ErrorAction Stop } |
+            Should -Throw -ErrorId 'CandidateNotEligible,CitusHa.Commands.InvokeCitusSwitchoverCommand'
+    }
+
+    It 'fails at once with ConfirmationRequired in a non-interactive host instead of waiting for an answer' {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        { Invoke-CitusSwitchover demo -Group 0 -Candidate coord-b @Connection -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ConfirmationRequired,CitusHa.Commands.InvokeCitusSwitchoverCommand'
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 30
+    }
+
+    It 'changes nothing under -WhatIf' {
+        $output = Invoke-CitusSwitchover demo -Group 0 -Candidate ghost @Connection -WhatIf
+        $output | Should -BeNullOrEmpty
+        Suspend-CitusCluster demo @Connection -WhatIf | Should -BeNullOrEmpty
+        (Get-CitusCluster demo @Connection).Paused | Should -Not -Contain $true
+    }
+
+    It 'completes cluster, group and member names from etcd' {
+        $line = "Invoke-CitusSwitchover -Endpoint $($script:Etcd.Endpoint) -EtcdNamespace $($script:Namespace) -Name demo -Group 0 -Candidate "
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('coord-b', 'coord-a')
+        $line = "Get-CitusCluster -Endpoint $($script:Etcd.Endpoint) -EtcdNamespace $($script:Namespace) -Name de"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('demo')
+    }
+}

@@ -21,7 +21,7 @@ internal static class ControlCommands
 
     private static Command Switchover()
     {
-        var (command, connection, cluster, group) = Base("switchover", "Hand the leader role to another member of a group, gracefully.");
+        var (command, connectionOptions, cluster, group) = Base("switchover", "Hand the leader role to another member of a group, gracefully.");
         var leader = new Option<string?>("--leader", "--primary") { Description = "The current leader (checked; default: whoever leads)." };
         var candidate = new Option<string?>("--candidate") { Description = "The member to promote (default: the healthiest standby)." };
         var scheduled = new Option<string?>("--scheduled") { Description = "When, as an ISO 8601 time with a zone (default: now)." };
@@ -33,7 +33,14 @@ internal static class ControlCommands
             DateTimeOffset? at = result.GetValue(scheduled) is { } text && text != "now"
                 ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture)
                 : null;
-            return await GroupControl.SwitchoverAsync(Settings(connection, result, cluster), result.GetValue(group), result.GetValue(leader), result.GetValue(candidate), at, ApiCredentials(), ct).ConfigureAwait(false);
+            var connection = Connection(connectionOptions, result, cluster);
+            if (result.GetValue(leader) is { } expected)
+            {
+                await ExpectLeaderAsync(connection, result.GetValue(group), expected, ct).ConfigureAwait(false);
+            }
+
+            var done = await Core.Operations.Switchover.RunAsync(connection, new SwitchoverRequest(result.GetValue(group), result.GetValue(candidate), at), null, ct).ConfigureAwait(false);
+            return Describe(done);
         }));
         return command;
     }
@@ -43,8 +50,12 @@ internal static class ControlCommands
         var (command, connection, cluster, group) = Base("failover", "Promote a named member now, whether or not the group has a healthy leader.");
         var candidate = new Option<string>("--candidate") { Description = "The member to promote.", Required = true };
         command.Options.Add(candidate);
-        command.SetAction((result, ct) => RunAsync(() =>
-            GroupControl.FailoverAsync(Settings(connection, result, cluster), result.GetValue(group), result.GetValue(candidate)!, ApiCredentials(), ct)));
+        command.SetAction((result, ct) => RunAsync(async () =>
+        {
+            var done = await Core.Operations.Switchover.RunAsync(Connection(connection, result, cluster),
+                new SwitchoverRequest(result.GetValue(group), result.GetValue(candidate), failover: true), null, ct).ConfigureAwait(false);
+            return Describe(done);
+        }));
         return command;
     }
 
@@ -73,8 +84,17 @@ internal static class ControlCommands
         var (command, connection, cluster, group) = Base(pause ? "pause" : "resume", pause
             ? "Maintenance mode: no automatic failover or restarts in the group until resume."
             : "Leave maintenance mode.");
-        command.SetAction((result, ct) => RunAsync(() =>
-            GroupControl.SetPausedAsync(Settings(connection, result, cluster), result.GetValue(group), pause, ApiCredentials(), ct)));
+        command.SetAction((result, ct) => RunAsync(async () =>
+        {
+            var done = await Maintenance.SetAsync(Connection(connection, result, cluster), result.GetValue(group), pause, SwitchoverRequest.DefaultTimeout, ct).ConfigureAwait(false);
+            return (done.Changed, pause) switch
+            {
+                (true, true) => "Success: cluster management is paused",
+                (true, false) => "Success: cluster management is resumed",
+                (false, true) => "Cluster is already paused",
+                (false, false) => "Cluster is not paused",
+            };
+        }));
         return command;
     }
 
@@ -97,6 +117,32 @@ internal static class ControlCommands
             ? throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.InvalidClusterName, "Name the cluster: give it as an argument, in the configuration file (scope) or in CITUSHA_SCOPE.")
             : settings;
     }
+
+    private static OperatorConnection Connection(ConnectionOptions connection, ParseResult result, Argument<string?> cluster) =>
+        new(Settings(connection, result, cluster), ApiCredentials());
+
+    /// <summary>patronictl's --leader: the switchover goes ahead only if that member leads now.</summary>
+    private static async Task ExpectLeaderAsync(OperatorConnection connection, int group, string expected, CancellationToken ct)
+    {
+        var store = DcsConnection.Open(connection.Dcs);
+        await using (store.ConfigureAwait(false))
+        {
+            var (current, _) = await GroupReader.ReadAsync(store, connection, group, ct).ConfigureAwait(false);
+            if (current.Leader != expected)
+            {
+                throw new CitusHaException(CitusErrorKind.Conflict, ErrorIds.RequestRefused,
+                    $"{expected} is not the leader of group {group}; {current.Leader ?? "nobody"} is.", expected);
+            }
+        }
+    }
+
+    /// <summary>patronictl's words for the outcome, so scripts written for it keep working.</summary>
+    private static string Describe(SwitchoverResult done) =>
+        done.ScheduledAt is { } at
+            ? $"Switchover scheduled at {at:O} ({done.Message})"
+            : done.Message.Contains(" instead of ", StringComparison.Ordinal)
+                ? done.Message
+                : $"Successfully {(done.Failover ? "failed" : "switched")} over to \"{done.NewLeader}\" (timeline {done.NewTimeline}, writable after {done.Duration?.TotalSeconds:0.00} s)";
 
     /// <summary>REST API credentials from CITUSHA_RESTAPI_USERNAME/PASSWORD (never from the command line).</summary>
     private static DcsCredentials? ApiCredentials() =>

@@ -1,27 +1,37 @@
 using System.Management.Automation;
 using System.Net;
 using CitusHa.Core.Configuration;
+using CitusHa.Core.Operations;
+using CitusHa.Session;
 
 namespace CitusHa.Commands;
 
 /// <summary>
-/// Turns the connection parameters every etcd-reading cmdlet shares into Core's settings:
-/// explicit parameters first, then -ConfigFile, then CITUSHA_*/PATRONI_* environment variables.
+/// Turns the connection parameters every cmdlet shares into Core's settings: explicit parameters first,
+/// then -ConfigFile, then the session's default (Connect-CitusCluster), then CITUSHA_*/PATRONI_*
+/// environment variables, then the defaults.
 /// </summary>
 internal static class ConnectionParameters
 {
-    public static DcsSettings Resolve(string[]? endpoint, string? etcdNamespace, PSCredential? credential, int? timeoutSec, string? configFile, SessionState sessionState)
+    public static DcsSettings Resolve(string[]? endpoint, string? etcdNamespace, PSCredential? credential, int? timeoutSec, string? configFile, SessionState sessionState) =>
+        ResolveOperator(endpoint, etcdNamespace, credential, null, timeoutSec, configFile, sessionState).Dcs;
+
+    public static OperatorConnection ResolveOperator(string[]? endpoint, string? etcdNamespace, PSCredential? credential, PSCredential? apiCredential, int? timeoutSec, string? configFile, SessionState? sessionState)
     {
         var explicitValues = new DcsSettingsSource(
             endpoint,
             etcdNamespace,
             null,
-            credential is null ? null : new DcsCredentials(credential.UserName, ToPlainText(credential)),
+            ToCredentials(credential),
             timeoutSec is { } t ? TimeSpan.FromSeconds(t) : null);
-        var resolvedConfigFile = configFile is null ? null : sessionState.Path.GetUnresolvedProviderPathFromPSPath(configFile);
-        return DcsSettingsResolver.Resolve(explicitValues, resolvedConfigFile, Environment.GetEnvironmentVariable);
+        var resolvedConfigFile = configFile is null ? null : sessionState?.Path.GetUnresolvedProviderPathFromPSPath(configFile) ?? Path.GetFullPath(configFile);
+        var session = SessionConnection.Current;
+        var dcs = DcsSettingsResolver.Resolve(explicitValues, resolvedConfigFile, Environment.GetEnvironmentVariable,
+            session is null ? null : DcsSettingsResolver.AsSource(session.Dcs));
+        var api = DcsSettingsResolver.ResolveApi(ToCredentials(apiCredential), session?.Api, Environment.GetEnvironmentVariable);
+        return new OperatorConnection(dcs, api);
     }
 
-    private static string ToPlainText(PSCredential credential) =>
-        new NetworkCredential(string.Empty, credential.Password).Password;
+    private static DcsCredentials? ToCredentials(PSCredential? credential) =>
+        credential is null ? null : new DcsCredentials(credential.UserName, new NetworkCredential(string.Empty, credential.Password).Password);
 }

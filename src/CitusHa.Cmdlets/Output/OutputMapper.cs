@@ -1,5 +1,6 @@
 using System.Collections;
 using CitusHa.Core.Model;
+using CitusHa.Core.Operations;
 
 namespace CitusHa;
 
@@ -41,4 +42,53 @@ internal static class OutputMapper
             AgentVersion = m.AgentVersion,
         };
     }
+
+    public static CitusGroupStatus ToOutput(GroupSummary g) => new()
+    {
+        Name = g.Scope,
+        Group = g.Group,
+        Leader = g.Leader,
+        Members = g.Members,
+        Streaming = g.StreamingStandbys,
+        SynchronousMode = g.SynchronousMode,
+        Paused = g.Paused,
+        Timeline = g.Timeline,
+        MaxLagBytes = g.MaxLagBytes,
+        PendingRestart = [.. g.PendingRestart],
+        ScheduledSwitchover = g.ScheduledSwitchover,
+        ScheduledCandidate = g.ScheduledCandidate,
+    };
+
+    public static CitusSwitchoverResult ToOutput(SwitchoverResult r) => new()
+    {
+        Name = r.Scope,
+        Group = r.Group,
+        Kind = r.Failover ? "Failover" : "Switchover",
+        OldLeader = r.OldLeader,
+        NewLeader = r.NewLeader,
+        OldTimeline = r.OldTimeline,
+        NewTimeline = r.NewTimeline,
+        ScheduledAt = r.ScheduledAt,
+        Duration = r.Duration,
+        Message = r.Message,
+    };
+
+    public static CitusMaintenanceResult ToOutput(MaintenanceResult r) => new()
+    {
+        Name = r.Scope,
+        Group = r.Group,
+        Paused = r.Paused,
+        Changed = r.Changed,
+    };
+
+    public static CitusConnection ToOutput(OperatorConnection c, int groups) => new()
+    {
+        Name = c.Dcs.Scope,
+        Endpoint = [.. c.Dcs.Endpoints.Select(e => e.GetLeftPart(UriPartial.Authority))],
+        EtcdNamespace = c.Dcs.Namespace,
+        EtcdUser = c.Dcs.Credentials?.Username,
+        ApiUser = c.Api?.Username,
+        TimeoutSec = (int)c.Dcs.Timeout.TotalSeconds,
+        Groups = groups,
+    };
 }

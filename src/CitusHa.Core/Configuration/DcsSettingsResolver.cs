@@ -2,8 +2,9 @@ namespace CitusHa.Core.Configuration;
 
 /// <summary>
 /// Combines where connection settings can come from, most specific first: explicit values, then the
-/// YAML file (the agent's or a Patroni configuration), then environment variables (CITUSHA_*, and
-/// Patroni's PATRONI_* names, so runbooks and pods configured for Patroni work unchanged), then defaults.
+/// YAML file (the agent's or a Patroni configuration), then the session's defaults (what
+/// Connect-CitusCluster resolved), then environment variables (CITUSHA_*, and Patroni's PATRONI_*
+/// names, so runbooks and pods configured for Patroni work unchanged), then defaults.
 /// </summary>
 public static class DcsSettingsResolver
 {
@@ -13,20 +14,37 @@ public static class DcsSettingsResolver
     private static readonly string[] UsernameVariables = ["CITUSHA_ETCD_USERNAME", "PATRONI_ETCD3_USERNAME"];
     private static readonly string[] PasswordVariables = ["CITUSHA_ETCD_PASSWORD", "PATRONI_ETCD3_PASSWORD"];
 
-    public static DcsSettings Resolve(DcsSettingsSource explicitValues, string? configFile, Func<string, string?> environment)
+    public static DcsSettings Resolve(DcsSettingsSource explicitValues, string? configFile, Func<string, string?> environment, DcsSettingsSource? session = null)
     {
         ArgumentNullException.ThrowIfNull(explicitValues);
         ArgumentNullException.ThrowIfNull(environment);
         var file = configFile is null ? new DcsSettingsSource() : DcsConfigFile.Load(configFile);
+        var fromSession = session ?? new DcsSettingsSource();
         var fromEnvironment = FromEnvironment(environment);
 
-        var endpoints = FirstNonEmpty(explicitValues.Endpoints, file.Endpoints, fromEnvironment.Endpoints);
+        var endpoints = FirstNonEmpty(explicitValues.Endpoints, file.Endpoints, fromSession.Endpoints, fromEnvironment.Endpoints);
         return DcsSettings.Create(
             endpoints,
-            explicitValues.Namespace ?? file.Namespace ?? fromEnvironment.Namespace,
-            explicitValues.Scope ?? file.Scope ?? fromEnvironment.Scope,
-            explicitValues.Credentials ?? file.Credentials ?? fromEnvironment.Credentials,
-            explicitValues.Timeout ?? file.Timeout ?? fromEnvironment.Timeout);
+            explicitValues.Namespace ?? file.Namespace ?? fromSession.Namespace ?? fromEnvironment.Namespace,
+            explicitValues.Scope ?? file.Scope ?? fromSession.Scope ?? fromEnvironment.Scope,
+            explicitValues.Credentials ?? file.Credentials ?? fromSession.Credentials ?? fromEnvironment.Credentials,
+            explicitValues.Timeout ?? file.Timeout ?? fromSession.Timeout ?? fromEnvironment.Timeout);
+    }
+
+    /// <summary>The REST API credentials: explicit, then the session's, then CITUSHA_RESTAPI_USERNAME/PASSWORD.</summary>
+    public static DcsCredentials? ResolveApi(DcsCredentials? explicitValue, DcsCredentials? session, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return explicitValue ?? session ?? (environment("CITUSHA_RESTAPI_USERNAME") is { Length: > 0 } user
+            ? new DcsCredentials(user, environment("CITUSHA_RESTAPI_PASSWORD") ?? string.Empty)
+            : null);
+    }
+
+    /// <summary>Settings as a source, for a later resolution to fall back on (the session's defaults).</summary>
+    public static DcsSettingsSource AsSource(DcsSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new DcsSettingsSource(settings.Endpoints.Select(e => e.ToString()).ToList(), settings.Namespace, settings.Scope, settings.Credentials, settings.Timeout);
     }
 
     private static IReadOnlyList<string>? FirstNonEmpty(params IReadOnlyList<string>?[] candidates) =>

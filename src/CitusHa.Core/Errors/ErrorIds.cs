@@ -31,5 +31,11 @@ public static class ErrorIds
     public const string ApiAuthenticationFailed = nameof(ApiAuthenticationFailed);
     public const string RequestRefused = nameof(RequestRefused);
     public const string RequestFailed = nameof(RequestFailed);
+    public const string NoEligibleCandidate = nameof(NoEligibleCandidate);
+    public const string CandidateIsLeader = nameof(CandidateIsLeader);
+    public const string CandidateNotEligible = nameof(CandidateNotEligible);
+    public const string OperationTimedOut = nameof(OperationTimedOut);
+    public const string ConfirmationRequired = nameof(ConfirmationRequired);
+    public const string NotConnected = nameof(NotConnected);
     public const string UnexpectedError = nameof(UnexpectedError);
 }

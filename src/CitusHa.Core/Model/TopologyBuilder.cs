@@ -64,7 +64,16 @@ public static class TopologyBuilder
             .OrderBy(m => m.Name, StringComparer.Ordinal)
             .ToList();
 
-        return new GroupTopology(scope, group, leader, string.IsNullOrEmpty(sysid) ? null : sysid, paused, syncMode, clusterLsn, members);
+        var scheduled = Ha.Dcs.GroupKeys.ParseFailover(keys.GetValueOrDefault(DcsPaths.Failover) ?? string.Empty, 0);
+        return new GroupTopology(scope, group, leader, string.IsNullOrEmpty(sysid) ? null : sysid, paused, syncMode, clusterLsn, members)
+        {
+            MaximumLagOnFailover = config is { } cfg && cfg.TryGetProperty("maximum_lag_on_failover", out var lag)
+                && lag.ValueKind == JsonValueKind.Number && lag.TryGetInt64(out var bytes) && bytes >= 0
+                ? bytes
+                : GroupTopology.DefaultMaximumLagOnFailover,
+            ScheduledSwitchover = scheduled?.ScheduledAt,
+            ScheduledCandidate = scheduled?.ScheduledAt is null ? null : scheduled.Candidate,
+        };
     }
 
     private static TopologyMember BuildMember(string scope, int? group, string name, MemberRecord record, string? leader,

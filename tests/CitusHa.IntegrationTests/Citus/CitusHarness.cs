@@ -52,7 +52,7 @@ public sealed class CitusHarness : IAsyncDisposable
         var options = new LocalFormationOptions
         {
             Root = root,
-            AgentCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "citusha.dll")],
+            AgentCommand = ["dotnet", AgentBinary.Path],
             Groups = groups,
             MembersPerGroup = membersPerGroup,
             EtcdBinary = ToolLocator.Etcd(),

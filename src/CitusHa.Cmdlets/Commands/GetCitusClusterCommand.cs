@@ -1,0 +1,45 @@
+using System.Management.Automation;
+using CitusHa.Core.Errors;
+using CitusHa.Core.Operations;
+
+namespace CitusHa.Commands;
+
+/// <summary>
+/// <para type="synopsis">Summarises each group of a formation: leader, members, streaming standbys, modes, timeline, lag, pending restarts.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "CitusCluster")]
+[OutputType(typeof(CitusGroupStatus))]
+public sealed class GetCitusClusterCommand : CitusConnectedCmdlet
+{
+    /// <summary>Only these Citus groups (0 is the coordinator). Omitted: every group.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [AllowNull]
+    [AllowEmptyCollection]
+    [ArgumentCompleter(typeof(Completers.GroupCompleter))]
+    public int[]? Group { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var connection = ResolveConnection();
+        if (!TryRunCore(_ => Task.FromResult(new TopologyRequest(Group)), out var request) || request is null)
+        {
+            return;
+        }
+
+        if (!TryRunCore(ct => Topology.GetAsync(connection.Dcs, request, ct), out var result) || result is null)
+        {
+            return;
+        }
+
+        foreach (var group in result.Clusters.SelectMany(c => c.Groups))
+        {
+            WriteObject(OutputMapper.ToOutput(GroupSummary.Of(group)));
+        }
+
+        foreach (var missing in result.MissingGroups)
+        {
+            WriteError(ErrorRecords.From(new CitusHaException(CitusErrorKind.NotFound, ErrorIds.GroupNotFound,
+                $"Citus group {missing} does not exist in {(connection.Dcs.Scope is null ? "any cluster" : $"'{connection.Dcs.Scope}'")} under {connection.Dcs.Namespace}.", missing)));
+        }
+    }
+}
