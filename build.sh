@@ -5,7 +5,7 @@
 #   ./build.sh test      install missing test dependencies, build, run every test; ends with 'N passed, N failed[, N skipped]'
 #   ./build.sh package   the PowerShell Gallery .nupkg and the Azure Automation .zip in out/
 #   ./build.sh bench     failover, switchover, crash restart and agent footprint on a local formation, then the Citus
-#                        worker switchover/failover benchmark (numbers)
+#                        worker switchover/failover benchmark, then the module's (numbers)
 #   ./build.sh image     the agent's container image (needs a Docker engine)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -142,6 +142,8 @@ task_bench() {
     dotnet "tools/CitusHa.Benchmarks/bin/$CONFIGURATION/net10.0/citusha-bench.dll" --rounds "${CITUSHA_BENCH_ROUNDS:-3}"
     say "benchmark: a Citus formation (coordinator + 2 worker groups, 2 members each), real Citus when installed, else the stand-in catalog"
     dotnet "tools/CitusHa.Benchmarks/bin/$CONFIGURATION/net10.0/citusha-bench.dll" --citus --rounds "${CITUSHA_BENCH_ROUNDS:-3}"
+    say "benchmark: the module in-process against 64 groups x 3 members in etcd (import, Get-CitusTopology, Get-CitusCluster, completion)"
+    dotnet "tools/CitusHa.ModuleBenchmarks/bin/$CONFIGURATION/net10.0/citusha-module-bench.dll" --groups 64 --members 3 --rounds 20
 }
 
 task_image() {

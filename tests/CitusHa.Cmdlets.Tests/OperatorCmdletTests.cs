@@ -199,4 +199,41 @@ public sealed class OperatorCmdletTests(ModuleFixture fixture)
         Complete($"{prefix} -Name demo -Group ").ShouldBe(["0", "1"]);
         Complete($"{prefix} -Name demo -Group 0 -Candidate ").ShouldBe(["coord-b", "coord-a"], "standbys first, the leader last");
     }
+
+    [Fact]
+    public async Task History_and_configuration_read_back_typed_and_a_change_is_planned_validated_and_shown()
+    {
+        var ns = await FormationAsync();
+        using (var client = fixture.Etcd.CreateClient())
+        {
+            await client.PutAsync($"{ns}/demo/0/history", """[[1,50331744,"no recovery target specified","2026-11-30T04:00:00+00:00","coord-a"]]""");
+            await client.PutAsync($"{ns}/demo/0/config", """{"ttl":10,"loop_wait":1,"retry_timeout":3,"synchronous_mode":"quorum","postgresql":{"parameters":{"work_mem":"4MB"}}}""");
+        }
+
+        var history = fixture.Session.Invoke("Get-CitusHistory demo -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns));
+        history.Errors.ShouldBeEmpty(history.Describe());
+        var line = history.Output.ShouldHaveSingleItem();
+        line.TypeNames[0].ShouldBe("CitusHa.CitusTimelineSwitch");
+        (P(line, "Group"), P(line, "Timeline"), P(line, "Lsn"), P(line, "NewLeader")).ShouldBe(((object?)0, (object?)1, (object?)"0/3000060", (object?)"coord-a"));
+
+        var config = fixture.Session.Invoke("Get-CitusConfiguration demo -Group 0 -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns));
+        config.Errors.ShouldBeEmpty(config.Describe());
+        var group0 = config.Output.ShouldHaveSingleItem();
+        (P(group0, "Ttl"), P(group0, "SynchronousMode")).ShouldBe(((object?)10.0, (object?)"quorum"));
+        ((System.Collections.Hashtable)P(group0, "PostgresParameters")!)["work_mem"].ShouldBe("4MB");
+
+        var whatIf = fixture.Session.Invoke("Set-CitusConfiguration demo -Group 0 -Setting @{ ttl = 20 } -PostgresParameter @{ work_mem = $null } -WhatIf -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns));
+        whatIf.Errors.ShouldBeEmpty(whatIf.Describe());
+        whatIf.Output.ShouldBeEmpty();
+        whatIf.HostText.ShouldContain("Change the configuration: postgresql.parameters.work_mem: \"4MB\" -> (removed); ttl: 10 -> 20");
+
+        var invalid = Caught("Set-CitusConfiguration demo -Group 0 -Setting @{ ttl = 5 } -Confirm:$false -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns)).ShouldNotBeNull();
+        invalid.FullyQualifiedErrorId.ShouldStartWith("InvalidConfiguration,", customMessage: invalid.Exception.Message);
+        invalid.Exception.Message.ShouldContain("ttl");
+
+        var nothing = Caught("Set-CitusConfiguration demo -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns)).ShouldNotBeNull();
+        nothing.FullyQualifiedErrorId.ShouldStartWith("InvalidConfiguration,");
+        using var check = fixture.Etcd.CreateClient();
+        (await check.GetValAsync($"{ns}/demo/0/config")).ShouldContain("\"ttl\":10", customMessage: "nothing was written");
+    }
 }

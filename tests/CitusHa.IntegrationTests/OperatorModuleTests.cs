@@ -70,6 +70,31 @@ public sealed class OperatorModuleTests(ITestOutputHelper output)
 
         await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct, leader: third);
 
+        // The history shows both timeline switches; a configuration change reaches every member.
+        var history = session.Invoke("Get-CitusHistory -Group 0");
+        history.Errors.ShouldBeEmpty(history.Describe());
+        history.Output.Select(o => (int)P(o, "Timeline")!).ShouldBe([1, 2]);
+        P(history.Output[^1], "NewLeader").ShouldBe(third);
+        var changed = session.Invoke("Set-CitusConfiguration -PostgresParameter @{ work_mem = '7MB' } -Confirm:$false; (Get-CitusConfiguration).PostgresParameters['work_mem']");
+        changed.Errors.ShouldBeEmpty(changed.Describe());
+        (P(changed.Output[0], "Path"), P(changed.Output[0], "NewValue")).ShouldBe(((object?)"postgresql.parameters.work_mem", (object?)"\"7MB\""));
+        changed.Output[^1].BaseObject.ShouldBe("7MB");
+        await TestTimeouts.WaitUntilAsync(async () =>
+        {
+            foreach (var member in harness.Formation.Members)
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(harness.MemberConnectionString(member));
+                await connection.OpenAsync(ct);
+                await using var show = new Npgsql.NpgsqlCommand("SHOW work_mem", connection);
+                if ((string?)await show.ExecuteScalarAsync(ct) != "7MB")
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, TimeSpan.FromSeconds(20), "work_mem = 7MB on every member", ct);
+
         // A scheduled switchover is recorded and shown, not run.
         var scheduled = session.Invoke("Invoke-CitusSwitchover -Group 0 -ScheduledAt ([DateTimeOffset]::UtcNow.AddHours(1)) -Confirm:$false; Get-CitusCluster");
         scheduled.Errors.ShouldBeEmpty(scheduled.Describe());

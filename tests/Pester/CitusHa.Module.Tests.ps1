@@ -189,3 +189,38 @@ Describe 'The operator cmdlets' {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('demo')
     }
 }
+
+Describe 'History and configuration' {
+    BeforeAll {
+        $script:Etcd = Start-TestEtcd
+        $script:Namespace = "/pester$([guid]::NewGuid().ToString('N'))"
+        Publish-TestFormation -Etcd $script:Etcd -Namespace $script:Namespace -Scope 'demo'
+        Set-TestKey -Etcd $script:Etcd -Key "$($script:Namespace)/demo/0/history" -Value '[[1,50331744,"no recovery target specified","2026-11-30T04:00:00+00:00","coord-a"]]'
+        Set-TestKey -Etcd $script:Etcd -Key "$($script:Namespace)/demo/0/config" -Value '{"ttl":10,"loop_wait":1,"retry_timeout":3,"postgresql":{"parameters":{"work_mem":"4MB"}}}'
+        $script:Connection = @{ Endpoint = $script:Etcd.Endpoint; EtcdNamespace = $script:Namespace }
+    }
+
+    AfterAll {
+        if ($script:Etcd) { Stop-TestEtcd -Etcd $script:Etcd }
+    }
+
+    It 'reads the timeline history like patronictl history' {
+        $line = Get-CitusHistory demo @Connection
+        $line.PSObject.TypeNames[0] | Should -Be 'CitusHa.CitusTimelineSwitch'
+        "$($line.Group)/$($line.Timeline)/$($line.Lsn)/$($line.NewLeader)" | Should -Be '0/1/0/3000060/coord-a'
+    }
+
+    It 'reads the dynamic configuration with its PostgreSQL parameters' {
+        $config = Get-CitusConfiguration demo -Group 0 @Connection
+        $config.Ttl | Should -Be 10
+        $config.PostgresParameters['work_mem'] | Should -Be '4MB'
+        $config.Settings['postgresql.parameters.work_mem'] | Should -Be '"4MB"'
+    }
+
+    It 'shows the diff under -WhatIf and refuses a configuration the agents would ignore' {
+        Set-CitusConfiguration demo -Group 0 -Setting @{ ttl = 20 } -WhatIf @Connection | Should -BeNullOrEmpty
+        { Set-CitusConfiguration demo -Group 0 -Setting @{ ttl = 5 } -Confirm:$false @Connection -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidConfiguration,CitusHa.Commands.SetCitusConfigurationCommand'
+        (Get-CitusConfiguration demo -Group 0 @Connection).Ttl | Should -Be 10
+    }
+}

@@ -219,7 +219,7 @@ internal static class RestApi
         }
 
         var merged = JsonNode.Parse(current.Value) as JsonObject ?? [];
-        Merge(merged, patch);
+        Core.Operations.ConfigurationPlan.Merge(merged, patch);
         var written = await context.Store.PutIfModRevisionAsync(key, merged.ToJsonString(), current.ModRevision, 0, ct).ConfigureAwait(false);
         if (!written.Succeeded)
         {
@@ -228,25 +228,6 @@ internal static class RestApi
 
         loop.Wake("config changed");
         return Results.Text(merged.ToJsonString(), "application/json");
-    }
-
-    private static void Merge(JsonObject target, JsonObject patch)
-    {
-        foreach (var (name, value) in patch.ToList())
-        {
-            if (value is null)
-            {
-                target.Remove(name);
-            }
-            else if (value is JsonObject child && target[name] is JsonObject existing)
-            {
-                Merge(existing, child);
-            }
-            else
-            {
-                target[name] = value.DeepClone();
-            }
-        }
     }
 
     /// <summary><c>GET /cluster</c>: a fresh read of this group, members sorted by name, as Patroni returns it.</summary>

@@ -9,15 +9,8 @@ namespace CitusHa.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CitusCluster")]
 [OutputType(typeof(CitusGroupStatus))]
-public sealed class GetCitusClusterCommand : CitusConnectedCmdlet
+public sealed class GetCitusClusterCommand : CitusGroupsCmdlet
 {
-    /// <summary>Only these Citus groups (0 is the coordinator). Omitted: every group.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [AllowNull]
-    [AllowEmptyCollection]
-    [ArgumentCompleter(typeof(Completers.GroupCompleter))]
-    public int[]? Group { get; set; }
-
     protected override void ProcessRecord()
     {
         var connection = ResolveConnection();

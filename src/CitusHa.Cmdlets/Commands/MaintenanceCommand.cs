@@ -5,15 +5,8 @@ using CitusHa.Core.Operations;
 namespace CitusHa.Commands;
 
 /// <summary>Suspend-CitusCluster and Resume-CitusCluster: the same walk over groups, one mode each.</summary>
-public abstract class MaintenanceCommand : CitusConnectedCmdlet
+public abstract class MaintenanceCommand : CitusGroupsCmdlet
 {
-    /// <summary>Only these Citus groups; omitted: every group of the cluster.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [AllowNull]
-    [AllowEmptyCollection]
-    [ArgumentCompleter(typeof(GroupCompleter))]
-    public int[]? Group { get; set; }
-
     /// <summary>How long to wait for etcd to show the new mode, in seconds (default 30).</summary>
     [Parameter]
     [ValidateRange(1, 3600)]

@@ -1,5 +1,6 @@
 using System.Collections;
 using CitusHa.Core.Model;
+using System.Text.Json.Nodes;
 using CitusHa.Core.Operations;
 
 namespace CitusHa;
@@ -90,5 +91,64 @@ internal static class OutputMapper
         ApiUser = c.Api?.Username,
         TimeoutSec = (int)c.Dcs.Timeout.TotalSeconds,
         Groups = groups,
+    };
+
+    public static CitusTimelineSwitch ToOutput(GroupTopology group, TimelineSwitch line) => new()
+    {
+        Name = group.Scope,
+        Group = group.Group,
+        Timeline = line.Timeline,
+        Lsn = line.Lsn is { } lsn ? Lsn.Format(lsn) : null,
+        Reason = line.Reason,
+        Timestamp = line.Timestamp,
+        NewLeader = line.NewLeader,
+    };
+
+    public static CitusConfiguration ToOutput(GroupConfiguration c)
+    {
+        var parameters = new Hashtable(StringComparer.OrdinalIgnoreCase);
+        if (c.Config["postgresql"] is JsonObject postgresql && postgresql["parameters"] is JsonObject values)
+        {
+            foreach (var (name, value) in values)
+            {
+                parameters[name] = value is JsonValue v && v.TryGetValue<string>(out var text) ? text : value?.ToJsonString();
+            }
+        }
+
+        var settings = new Hashtable(StringComparer.Ordinal);
+        foreach (var (path, json) in ConfigurationPlan.Flatten(c.Config))
+        {
+            settings[path] = json;
+        }
+
+        double? Number(string name) => c.Config[name] is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
+        return new CitusConfiguration
+        {
+            Name = c.Scope,
+            Group = c.Group,
+            Ttl = Number("ttl"),
+            LoopWait = Number("loop_wait"),
+            RetryTimeout = Number("retry_timeout"),
+            MaximumLagOnFailover = Number("maximum_lag_on_failover") is { } lag ? (long)lag : null,
+            SynchronousMode = c.Config["synchronous_mode"] switch
+            {
+                JsonValue v when v.TryGetValue<bool>(out var on) => on ? "on" : "off",
+                JsonValue v when v.TryGetValue<string>(out var text) => text,
+                _ => null,
+            },
+            Paused = c.Config["pause"] is JsonValue p && p.TryGetValue<bool>(out var paused) && paused,
+            PostgresParameters = parameters,
+            Settings = settings,
+            Json = c.Config.ToJsonString(),
+        };
+    }
+
+    public static CitusConfigurationChange ToOutput(string scope, int? group, ConfigurationChange change) => new()
+    {
+        Name = scope,
+        Group = group,
+        Path = change.Path,
+        OldValue = change.OldValue,
+        NewValue = change.NewValue,
     };
 }

@@ -26,6 +26,9 @@ public sealed record GroupTopology(
     /// <summary>The member named in a scheduled switchover, if any.</summary>
     public string? ScheduledCandidate { get; init; }
 
+    /// <summary>The timeline switches of the group (its <c>history</c> key), oldest first.</summary>
+    public IReadOnlyList<TimelineSwitch> History { get; init; } = [];
+
     /// <summary>The leader's timeline; else the highest any member reports.</summary>
     public int? Timeline => Members.FirstOrDefault(m => m.Name == Leader)?.Timeline ?? Members.Max(m => m.Timeline);
 

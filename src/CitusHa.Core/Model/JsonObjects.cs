@@ -5,7 +5,10 @@ namespace CitusHa.Core.Model;
 /// <summary>Lenient JSON reading for keys other agents wrote: anything but an object reads as absent.</summary>
 internal static class JsonObjects
 {
-    public static JsonElement? Parse(string? json)
+    public static JsonElement? Parse(string? json) => ParseAny(json) is { ValueKind: JsonValueKind.Object } element ? element : null;
+
+    /// <summary>Any JSON value, or null when the text is empty or not JSON.</summary>
+    public static JsonElement? ParseAny(string? json)
     {
         if (string.IsNullOrWhiteSpace(json))
         {
@@ -15,7 +18,7 @@ internal static class JsonObjects
         try
         {
             using var document = JsonDocument.Parse(json);
-            return document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.Clone() : null;
+            return document.RootElement.Clone();
         }
         catch (JsonException)
         {

@@ -73,6 +73,7 @@ public static class TopologyBuilder
                 : GroupTopology.DefaultMaximumLagOnFailover,
             ScheduledSwitchover = scheduled?.ScheduledAt,
             ScheduledCandidate = scheduled?.ScheduledAt is null ? null : scheduled.Candidate,
+            History = TimelineSwitch.ParseHistory(keys.GetValueOrDefault(DcsPaths.History)),
         };
     }
 

@@ -59,26 +59,54 @@ public static class GroupKeys
             return bootstrap;
         }
 
-        TimeSpan? Seconds(string name) => c.TryGetProperty(name, out var v) && v.TryGetDouble(out var d) && d > 0 ? TimeSpan.FromSeconds(d) : null;
+        try
+        {
+            return ParseDynamic(c, bootstrap);
+        }
+        catch (Errors.CitusHaException)
+        {
+            return bootstrap; // an invalid dynamic configuration never weakens the safety rules
+        }
+    }
+
+    /// <summary>
+    /// The group's dynamic configuration (its <c>config</c> key) over <paramref name="bootstrap"/>,
+    /// validated: throws InvalidHaSettings naming the bad setting, also for numbers out of any sane range.
+    /// </summary>
+    public static HaSettings ParseDynamic(JsonElement config, HaSettings bootstrap)
+    {
+        ArgumentNullException.ThrowIfNull(bootstrap);
+        var c = config;
+        if (c.ValueKind != JsonValueKind.Object)
+        {
+            throw new Errors.CitusHaException(Errors.CitusErrorKind.InvalidArgument, Errors.ErrorIds.InvalidHaSettings, "The dynamic configuration must be a JSON object.");
+        }
+
+        TimeSpan? Seconds(string name)
+        {
+            if (!c.TryGetProperty(name, out var v) || !v.TryGetDouble(out var d) || d <= 0)
+            {
+                return null;
+            }
+
+            // TimeSpan.FromSeconds(1e12) throws; a day is far beyond any timer Patroni or we would use.
+            return d <= TimeSpan.FromDays(1).TotalSeconds
+                ? TimeSpan.FromSeconds(d)
+                : throw new Errors.CitusHaException(Errors.CitusErrorKind.InvalidArgument, Errors.ErrorIds.InvalidHaSettings, $"{name} must not exceed one day (86400 seconds); {d} was given.");
+        }
+
         var candidate = bootstrap with
         {
             Ttl = Seconds("ttl") ?? bootstrap.Ttl,
             LoopWait = Seconds("loop_wait") ?? bootstrap.LoopWait,
             RetryTimeout = Seconds("retry_timeout") ?? bootstrap.RetryTimeout,
             MaximumLagOnFailover = c.TryGetProperty("maximum_lag_on_failover", out var lag) && lag.TryGetInt64(out var bytes) ? bytes : bootstrap.MaximumLagOnFailover,
-            PrimaryStartTimeout = c.TryGetProperty("primary_start_timeout", out var pst) && pst.TryGetDouble(out var s) && s >= 0 ? TimeSpan.FromSeconds(s) : bootstrap.PrimaryStartTimeout,
+            PrimaryStartTimeout = Seconds("primary_start_timeout") ?? (c.TryGetProperty("primary_start_timeout", out var pst) && pst.TryGetDouble(out var zero) && zero == 0 ? TimeSpan.Zero : bootstrap.PrimaryStartTimeout),
             SynchronousMode = c.TryGetProperty("synchronous_mode", out var mode) ? Mode(mode) ?? bootstrap.SynchronousMode : bootstrap.SynchronousMode,
             SynchronousNodeCount = c.TryGetProperty("synchronous_node_count", out var n) && n.TryGetInt32(out var count) && count > 0 ? count : bootstrap.SynchronousNodeCount,
             CheckTimeline = c.TryGetProperty("check_timeline", out var ct) ? ct.ValueKind == JsonValueKind.True : bootstrap.CheckTimeline,
         };
-        try
-        {
-            return candidate.Validate();
-        }
-        catch (Errors.CitusHaException)
-        {
-            return bootstrap; // an invalid dynamic configuration never weakens the safety rules
-        }
+        return candidate.Validate();
     }
 
     private static SynchronousMode? Mode(JsonElement mode) => PatroniValues.SynchronousMode(mode) switch
