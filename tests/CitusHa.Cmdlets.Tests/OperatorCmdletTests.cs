@@ -236,4 +236,31 @@ public sealed class OperatorCmdletTests(ModuleFixture fixture)
         using var check = fixture.Etcd.CreateClient();
         (await check.GetValAsync($"{ns}/demo/0/config")).ShouldContain("\"ttl\":10", customMessage: "nothing was written");
     }
+
+    [Fact]
+    public async Task Restart_and_reset_refuse_unknown_members_and_the_leader_before_asking_anyone()
+    {
+        var ns = await FormationAsync();
+
+        var ghost = Caught("Restart-CitusMember demo -Group 0 -Member coord-b, ghost -Force -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns)).ShouldNotBeNull();
+        ghost.FullyQualifiedErrorId.ShouldBe("MemberNotFound,CitusHa.Commands.RestartCitusMemberCommand", customMessage: ghost.Exception.Message);
+        ghost.Exception.Message.ShouldContain("ghost");
+
+        var leader = Caught("Reset-CitusMember demo -Group 0 -Member coord-a -Force -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns)).ShouldNotBeNull();
+        leader.FullyQualifiedErrorId.ShouldBe("MemberIsLeader,CitusHa.Commands.ResetCitusMemberCommand", customMessage: leader.Exception.Message);
+        leader.Exception.Message.ShouldContain("Switch over first");
+
+        var whatIf = fixture.Session.Invoke("""
+            Restart-CitusMember demo -Group 0 -Endpoint $endpoint -EtcdNamespace $ns -WhatIf
+            Reset-CitusMember demo -Group 0 -Member coord-b -Endpoint $endpoint -EtcdNamespace $ns -WhatIf
+            """, Variables(ns));
+        whatIf.Errors.ShouldBeEmpty(whatIf.Describe());
+        whatIf.Output.ShouldBeEmpty();
+        // Standbys first, the leader last; then the rebuild.
+        var lines = whatIf.HostText.Split('\n').Where(l => l.StartsWith("What if:", StringComparison.Ordinal)).ToList();
+        lines.Count.ShouldBe(3, whatIf.HostText);
+        lines[0].ShouldContain("coord-b (standby of demo group 0)");
+        lines[1].ShouldContain("coord-a (leader of demo group 0)");
+        lines[2].ShouldContain("Wipe the data directory and rebuild it from the leader");
+    }
 }

@@ -60,7 +60,7 @@ public sealed class CliCommandTests(ITestOutputHelper output)
         text.ShouldContain("reinitialize started");
         (exit, text) = await CitushaAsync(ct, "reinit", "demo", "--member", leader, "-d", etcd);
         exit.ShouldBe(4, text);
-        text.ShouldContain("I am the leader, can not reinitialize");
+        text.ShouldContain("[MemberIsLeader]");
         await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(90), ct, leader: leader);
 
         (exit, text) = await CitushaAsync(ct, "pause", "demo", "-d", etcd);

@@ -95,6 +95,34 @@ public sealed class OperatorModuleTests(ITestOutputHelper output)
             return true;
         }, TimeSpan.FromSeconds(20), "work_mem = 7MB on every member", ct);
 
+        // Restart one standby (its postmaster changes), a filtered restart that matches nobody is skipped,
+        // and a rebuild of the other standby returns once it streams again.
+        var standbys = harness.Formation.Members.Where(m => m.Name != third).ToList();
+        var before = Core.Formation.LocalFormation.PostmasterPid(standbys[0]);
+        var restarted = session.Invoke("Restart-CitusMember -Group 0 -Member $args[0] -Force", standbys[0].Name);
+        restarted.Errors.ShouldBeEmpty(restarted.Describe());
+        restarted.Terminating.ShouldBeNull(restarted.Describe());
+        P(restarted.Output.ShouldHaveSingleItem(), "Outcome").ShouldBe("Restarted");
+        Core.Formation.LocalFormation.PostmasterPid(standbys[0]).ShouldNotBe(before);
+        var skipped = session.Invoke("Restart-CitusMember -Group 0 -Member $args[0] -Role primary -Force", standbys[1].Name);
+        skipped.Errors.ShouldBeEmpty(skipped.Describe());
+        skipped.Terminating.ShouldBeNull(skipped.Describe());
+        P(skipped.Output.ShouldHaveSingleItem(), "Outcome").ShouldBe("Skipped", "a standby is not a primary: the member's own filter says no");
+        await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct, leader: third);
+        // -Pending: each member decides by its own pending_restart (after the failovers some have one: recovery_target_timeline).
+        var pending = session.Invoke("Restart-CitusMember -Group 0 -Pending -Force");
+        pending.Terminating.ShouldBeNull(pending.Describe());
+        pending.Errors.ShouldBeEmpty(pending.Describe());
+        pending.Output.Select(o => (string)P(o, "Outcome")!).ShouldAllBe(o => o == "Restarted" || o == "Skipped");
+        pending.Output.Count.ShouldBe(3);
+        await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct, leader: third);
+        var rebuilt = session.Invoke("$ProgressPreference = 'Continue'; Reset-CitusMember -Group 0 -Member $args[0] -Force", standbys[1].Name);
+        rebuilt.Errors.ShouldBeEmpty(rebuilt.Describe());
+        P(rebuilt.Output.ShouldHaveSingleItem(), "Outcome").ShouldBe("Rebuilt");
+        rebuilt.Progress[^1].RecordType.ShouldBe(ProgressRecordType.Completed);
+        output.WriteLine($"reinitialise of {standbys[1].Name}: streaming again after {((TimeSpan)P(rebuilt.Output[0], "Duration")!).TotalSeconds:0.00} s");
+        await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct, leader: third);
+
         // A scheduled switchover is recorded and shown, not run.
         var scheduled = session.Invoke("Invoke-CitusSwitchover -Group 0 -ScheduledAt ([DateTimeOffset]::UtcNow.AddHours(1)) -Confirm:$false; Get-CitusCluster");
         scheduled.Errors.ShouldBeEmpty(scheduled.Describe());

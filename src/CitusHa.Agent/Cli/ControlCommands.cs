@@ -64,8 +64,20 @@ internal static class ControlCommands
         var (command, connection, cluster, group) = Base("restart", "Restart PostgreSQL on members of a group (all when none are named), replicas first.");
         var members = new Option<string[]>("--member") { Description = "Only these members.", AllowMultipleArgumentsPerToken = true };
         command.Options.Add(members);
-        command.SetAction((result, ct) => RunAsync(() =>
-            GroupControl.RestartAsync(Settings(connection, result, cluster), result.GetValue(group), result.GetValue(members) ?? [], ApiCredentials(), ct)));
+        command.SetAction((result, ct) => RunAsync(async () =>
+        {
+            var operator_ = Connection(connection, result, cluster);
+            var request = new MemberRestartRequest(result.GetValue(group), result.GetValue(members) ?? []);
+            var (_, selected) = await MemberActions.SelectAsync(operator_, request, ct).ConfigureAwait(false);
+            var lines = new List<string>();
+            foreach (var member in selected)
+            {
+                var done = await MemberActions.RestartAsync(operator_, member, request, ct).ConfigureAwait(false);
+                lines.Add(done.Outcome == "Restarted" ? $"Success: restart on member {done.Member}" : $"{done.Outcome}: restart on member {done.Member} ({done.Message})");
+            }
+
+            return string.Join(Environment.NewLine, lines);
+        }));
         return command;
     }
 
@@ -74,8 +86,11 @@ internal static class ControlCommands
         var (command, connection, cluster, group) = Base("reinit", "Rebuild a replica from the leader (stop, wipe, base backup, start).");
         var member = new Option<string>("--member") { Description = "The replica to rebuild.", Required = true };
         command.Options.Add(member);
-        command.SetAction((result, ct) => RunAsync(() =>
-            GroupControl.ReinitializeAsync(Settings(connection, result, cluster), result.GetValue(group), result.GetValue(member)!, ApiCredentials(), ct)));
+        command.SetAction((result, ct) => RunAsync(async () =>
+        {
+            var done = await MemberActions.ReinitializeAsync(Connection(connection, result, cluster), result.GetValue(group), result.GetValue(member)!, wait: null, progress: null, ct).ConfigureAwait(false);
+            return $"Success: {done.Message} on member {done.Member}";
+        }));
         return command;
     }
 

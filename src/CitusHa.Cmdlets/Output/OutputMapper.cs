@@ -151,4 +151,14 @@ internal static class OutputMapper
         OldValue = change.OldValue,
         NewValue = change.NewValue,
     };
+
+    public static CitusMemberActionResult ToOutput(MemberActionResult r) => new()
+    {
+        Name = r.Scope,
+        Group = r.Group,
+        Member = r.Member,
+        Outcome = r.Outcome,
+        Message = r.Message,
+        Duration = r.Duration,
+    };
 }
