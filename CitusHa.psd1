@@ -24,6 +24,7 @@
         'Resume-CitusCluster'
         'Set-CitusConfiguration'
         'Suspend-CitusCluster'
+        'Test-CitusCluster'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -33,7 +34,7 @@
             Tags         = @('PSEdition_Core', 'Linux', 'Windows', 'MacOS', 'Kubernetes', 'Citus', 'PostgreSQL', 'HighAvailability', 'Patroni', 'etcd')
             ProjectUri   = 'https://github.com/citusha/CitusHa'
             LicenseUri   = 'https://github.com/citusha/CitusHa/blob/main/LICENSE'
-            ReleaseNotes = 'Connect-CitusCluster and Disconnect-CitusCluster (session default connection); Get-CitusTopology and Get-CitusCluster read a formation from etcd (Patroni-compatible layout); Invoke-CitusSwitchover and Invoke-CitusFailover (candidate checked first, result typed); Suspend-CitusCluster and Resume-CitusCluster (maintenance mode); Get-CitusHistory; Get-CitusConfiguration and Set-CitusConfiguration (validated, with the diff); Restart-CitusMember and Reset-CitusMember.'
+            ReleaseNotes = 'Connect-CitusCluster and Disconnect-CitusCluster (session default connection); Get-CitusTopology and Get-CitusCluster read a formation from etcd (Patroni-compatible layout); Invoke-CitusSwitchover and Invoke-CitusFailover (candidate checked first, result typed); Suspend-CitusCluster and Resume-CitusCluster (maintenance mode); Get-CitusHistory; Get-CitusConfiguration and Set-CitusConfiguration (validated, with the diff); Restart-CitusMember and Reset-CitusMember; Test-CitusCluster (leaders, replication, lag, sync, pending restarts, pg_dist_node against etcd).'
         }
     }
 }

@@ -263,4 +263,23 @@ public sealed class OperatorCmdletTests(ModuleFixture fixture)
         lines[1].ShouldContain("coord-a (leader of demo group 0)");
         lines[2].ShouldContain("Wipe the data directory and rebuild it from the leader");
     }
+
+    [Fact]
+    public async Task Test_CitusCluster_reports_each_check_and_names_what_failed()
+    {
+        var ns = await FormationAsync();
+
+        var result = fixture.Session.Invoke("Test-CitusCluster demo -Endpoint $endpoint -EtcdNamespace $ns", Variables(ns));
+
+        result.Errors.ShouldBeEmpty(result.Describe());
+        var rows = result.Output.Select(o => $"{P(o, "Group")} {P(o, "Check")} {P(o, "Status")}").ToList();
+        rows.ShouldContain("0 Leader Passed");
+        rows.ShouldContain("0 Lag Failed", "coord-b is 5 MiB behind");
+        rows.ShouldContain("1 Replication Passed");
+        rows.ShouldContain("0 PgDistNode Skipped", "no PostgreSQL credentials were given");
+        result.Output.Single(o => (string)P(o, "Check")! == "Lag" && (int?)P(o, "Group") == 0).Properties["Detail"].Value.ShouldBe("coord-b is 5242880 bytes behind (limit 1048576)");
+
+        var quiet = fixture.Session.Invoke("Test-CitusCluster demo -Endpoint $endpoint -EtcdNamespace $ns -Quiet; Test-CitusCluster demo -Group 1 -Endpoint $endpoint -EtcdNamespace $ns -Quiet", Variables(ns));
+        quiet.Output.Select(o => o.BaseObject).ShouldBe([false, true]);
+    }
 }

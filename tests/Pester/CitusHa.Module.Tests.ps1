@@ -182,6 +182,15 @@ Describe 'The operator cmdlets' {
         (Get-CitusCluster demo @Connection).Paused | Should -Not -Contain $true
     }
 
+    It 'reports each health check as a result and -Quiet as one Boolean' {
+        $checks = Test-CitusCluster demo @Connection
+        ($checks | Where-Object { $_.Group -eq 0 -and $_.Check -eq 'Lag' }).Status | Should -Be 'Failed'
+        ($checks | Where-Object { $_.Group -eq 0 -and $_.Check -eq 'Lag' }).Detail | Should -Match 'coord-b is 5242880 bytes behind'
+        ($checks | Where-Object Check -eq 'PgDistNode').Status | Should -Be 'Skipped'
+        Test-CitusCluster demo -Group 1 -Quiet @Connection | Should -BeTrue
+        Test-CitusCluster demo -Quiet @Connection | Should -BeFalse
+    }
+
     It 'completes cluster, group and member names from etcd' {
         $line = "Invoke-CitusSwitchover -Endpoint $($script:Etcd.Endpoint) -EtcdNamespace $($script:Namespace) -Name demo -Group 0 -Candidate "
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('coord-b', 'coord-a')

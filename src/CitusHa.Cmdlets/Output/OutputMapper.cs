@@ -161,4 +161,13 @@ internal static class OutputMapper
         Message = r.Message,
         Duration = r.Duration,
     };
+
+    public static CitusHealthCheck ToOutput(HealthCheck c) => new()
+    {
+        Name = c.Scope,
+        Group = c.Group,
+        Check = c.Check,
+        Status = c.Status.ToString(),
+        Detail = c.Detail,
+    };
 }

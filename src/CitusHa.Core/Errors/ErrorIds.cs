@@ -33,6 +33,7 @@ public static class ErrorIds
     public const string RequestFailed = nameof(RequestFailed);
     public const string NoEligibleCandidate = nameof(NoEligibleCandidate);
     public const string MemberIsLeader = nameof(MemberIsLeader);
+    public const string PostgresAuthenticationFailed = nameof(PostgresAuthenticationFailed);
     public const string CandidateIsLeader = nameof(CandidateIsLeader);
     public const string CandidateNotEligible = nameof(CandidateNotEligible);
     public const string OperationTimedOut = nameof(OperationTimedOut);

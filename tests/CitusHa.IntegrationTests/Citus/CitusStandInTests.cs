@@ -47,6 +47,32 @@ public sealed class CitusStandInTests(StandInFormation fixture) : IClassFixture<
     public Task The_coordinator_registers_every_group_s_primary_and_standbys() => CitusStories.RegistrationAsync(citus, Minutes(2));
 
     [Fact]
+    public async Task Test_CitusCluster_finds_pg_dist_node_equal_to_etcd_and_names_refused_credentials()
+    {
+        var ct = Minutes(2);
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(60), ct);
+        using var session = CitusHa.Testing.PowerShell.ModuleSession.Open();
+        var variables = new System.Collections.Hashtable { ["endpoint"] = citus.Formation.EtcdEndpoint, ["password"] = citus.Formation.SuperuserPassword };
+
+        var result = session.Invoke("""
+            $credential = [pscredential]::new('postgres', [System.Net.NetworkCredential]::new('', $password).SecurePassword)
+            Test-CitusCluster demo -Endpoint $endpoint -PostgresCredential $credential | Where-Object Check -eq PgDistNode
+            """, variables);
+
+        result.Errors.ShouldBeEmpty(result.Describe());
+        result.Output.Select(o => $"{o.Properties["Group"].Value} {o.Properties["Status"].Value}").ShouldBe(["0 Passed", "1 Passed", "2 Passed"],
+            string.Join("\n", result.Output.Select(o => o.Properties["Detail"].Value)));
+
+        var refused = session.Invoke("""
+            $credential = [pscredential]::new('postgres', [System.Net.NetworkCredential]::new('', 'wrong').SecurePassword)
+            try { Test-CitusCluster demo -Endpoint $endpoint -PostgresCredential $credential } catch { $_ }
+            """, variables);
+        var error = refused.Output.Select(o => o.BaseObject).OfType<System.Management.Automation.ErrorRecord>().ShouldHaveSingleItem();
+        error.FullyQualifiedErrorId.ShouldStartWith("PostgresAuthenticationFailed,", customMessage: error.Exception.Message);
+        error.Exception.Message.ShouldNotContain("wrong");
+    }
+
+    [Fact]
     public async Task An_unplanned_worker_failover_moves_the_primary_row_to_the_new_primary()
     {
         var ct = Minutes(3);
