@@ -118,6 +118,33 @@ public sealed class RestApiSecurityTests : IDisposable
 
         var other = harness.Formation.Members.Single(m => m.Name != leader).Name;
         await harness.WaitForHealthyAsync(2, TimeSpan.FromSeconds(60), ct, leader: other);
+
+        // The module over HTTPS: the members' private CA must be given, and the API's credentials.
+        using var session = CitusHa.Testing.PowerShell.ModuleSession.Open();
+        session.ScriptTimeout = TimeSpan.FromSeconds(90);
+        var variables = new System.Collections.Hashtable { ["endpoint"] = harness.Formation.EtcdEndpoint, ["ca"] = caFile };
+        const string Credentials = """
+            $right = [pscredential]::new('operator', [System.Net.NetworkCredential]::new('', 's3cret:pass').SecurePassword)
+            $wrong = [pscredential]::new('operator', [System.Net.NetworkCredential]::new('', 'wrong').SecurePassword)
+            """;
+        System.Management.Automation.ErrorRecord Refused(string command)
+        {
+            var result = session.Invoke($"{Credentials}\ntry {{ {command} }} catch {{ $_ }}", variables);
+            return result.Output.Select(o => o.BaseObject).OfType<System.Management.Automation.ErrorRecord>().ShouldHaveSingleItem(result.Describe());
+        }
+
+        var untrusted = Refused("Invoke-CitusSwitchover demo -Group 0 -Endpoint $endpoint -ApiCredential $right -Force");
+        untrusted.FullyQualifiedErrorId.ShouldStartWith("MemberCertificateUntrusted,", customMessage: untrusted.Exception.Message);
+        untrusted.Exception.Message.ShouldContain("-ApiCertificateAuthority");
+        var unauthorized = Refused("Invoke-CitusSwitchover demo -Group 0 -Endpoint $endpoint -ApiCredential $wrong -ApiCertificateAuthority $ca -Force");
+        unauthorized.FullyQualifiedErrorId.ShouldStartWith("ApiAuthenticationFailed,", customMessage: unauthorized.Exception.Message);
+        unauthorized.Exception.Message.ShouldNotContain("wrong");
+        (await harness.LeaderAsync(ct)).ShouldBe(other, "refused requests change nothing");
+
+        var switched = session.Invoke($"{Credentials}\nConnect-CitusCluster demo -Endpoint $endpoint -ApiCredential $right -ApiCertificateAuthority $ca | Out-Null; Invoke-CitusSwitchover -Group 0 -Force", variables);
+        switched.Errors.ShouldBeEmpty(switched.Describe());
+        switched.Output.ShouldHaveSingleItem().Properties["NewLeader"].Value.ShouldBe(leader);
+        await harness.WaitForHealthyAsync(2, TimeSpan.FromSeconds(60), ct, leader: leader);
     }
 
     private static AuthenticationHeaderValue Basic(string user, string password) =>

@@ -134,7 +134,7 @@ internal static class ControlCommands
     }
 
     private static OperatorConnection Connection(ConnectionOptions connection, ParseResult result, Argument<string?> cluster) =>
-        new(Settings(connection, result, cluster), ApiCredentials());
+        new(Settings(connection, result, cluster), ApiCredentials(), DcsSettingsResolver.ResolveApiCaFile(null, null, Environment.GetEnvironmentVariable));
 
     /// <summary>patronictl's --leader: the switchover goes ahead only if that member leads now.</summary>
     private static async Task ExpectLeaderAsync(OperatorConnection connection, int group, string expected, CancellationToken ct)

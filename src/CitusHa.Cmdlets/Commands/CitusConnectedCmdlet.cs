@@ -44,10 +44,16 @@ public abstract class CitusConnectedCmdlet : CitusCmdletBase
     [Credential]
     public PSCredential? ApiCredential { get; set; }
 
+    /// <summary>The PEM file of the CA that signs the members' REST API certificates (restapi.cafile), for HTTPS APIs.</summary>
+    [Parameter]
+    [Alias("ApiCaFile")]
+    [ValidateNotNullOrEmpty]
+    public string? ApiCertificateAuthority { get; set; }
+
     /// <summary>The connection for this item: the parameters over the session's default and the environment.</summary>
     protected OperatorConnection ResolveConnection()
     {
-        var connection = RunCore(_ => Task.FromResult(ConnectionParameters.ResolveOperator(Endpoint, EtcdNamespace, Credential, ApiCredential, null, ConfigFile, SessionState)));
+        var connection = RunCore(_ => Task.FromResult(ConnectionParameters.ResolveOperator(Endpoint, EtcdNamespace, Credential, ApiCredential, ApiCertificateAuthority, null, ConfigFile, SessionState)));
         return RunCore(_ => Task.FromResult(connection.WithScope(Name)));
     }
 }

@@ -18,7 +18,7 @@ public sealed class ConnectCitusClusterCommand : CitusConnectedCmdlet
 
     protected override void ProcessRecord()
     {
-        var connection = RunCore(_ => Task.FromResult(ConnectionParameters.ResolveOperator(Endpoint, EtcdNamespace, Credential, ApiCredential,
+        var connection = RunCore(_ => Task.FromResult(ConnectionParameters.ResolveOperator(Endpoint, EtcdNamespace, Credential, ApiCredential, ApiCertificateAuthority,
             MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeoutSec : null, ConfigFile, SessionState).WithScope(Name)));
         WriteVerbose($"Checking etcd at {string.Join(",", connection.Dcs.Endpoints)} for {(connection.Dcs.Scope is null ? "any cluster" : $"'{connection.Dcs.Scope}'")}.");
         // One read proves the endpoint, the credentials and (when named) the cluster before they become the default.

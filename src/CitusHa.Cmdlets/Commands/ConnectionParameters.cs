@@ -14,9 +14,9 @@ namespace CitusHa.Commands;
 internal static class ConnectionParameters
 {
     public static DcsSettings Resolve(string[]? endpoint, string? etcdNamespace, PSCredential? credential, int? timeoutSec, string? configFile, SessionState sessionState) =>
-        ResolveOperator(endpoint, etcdNamespace, credential, null, timeoutSec, configFile, sessionState).Dcs;
+        ResolveOperator(endpoint, etcdNamespace, credential, null, null, timeoutSec, configFile, sessionState).Dcs;
 
-    public static OperatorConnection ResolveOperator(string[]? endpoint, string? etcdNamespace, PSCredential? credential, PSCredential? apiCredential, int? timeoutSec, string? configFile, SessionState? sessionState)
+    public static OperatorConnection ResolveOperator(string[]? endpoint, string? etcdNamespace, PSCredential? credential, PSCredential? apiCredential, string? apiCaFile, int? timeoutSec, string? configFile, SessionState? sessionState)
     {
         var explicitValues = new DcsSettingsSource(
             endpoint,
@@ -29,7 +29,9 @@ internal static class ConnectionParameters
         var dcs = DcsSettingsResolver.Resolve(explicitValues, resolvedConfigFile, Environment.GetEnvironmentVariable,
             session is null ? null : DcsSettingsResolver.AsSource(session.Dcs));
         var api = DcsSettingsResolver.ResolveApi(ToCredentials(apiCredential), session?.Api, Environment.GetEnvironmentVariable);
-        return new OperatorConnection(dcs, api);
+        var resolvedCaFile = apiCaFile is null ? null : sessionState?.Path.GetUnresolvedProviderPathFromPSPath(apiCaFile) ?? apiCaFile;
+        var caFile = DcsSettingsResolver.ResolveApiCaFile(resolvedCaFile, session?.ApiCaFile, Environment.GetEnvironmentVariable);
+        return new OperatorConnection(dcs, api, caFile);
     }
 
     private static DcsCredentials? ToCredentials(PSCredential? credential) =>

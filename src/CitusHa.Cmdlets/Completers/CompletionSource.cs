@@ -30,7 +30,7 @@ internal static class CompletionSource
                 object[] many => many.Select(o => o.ToString()!).ToArray(),
                 _ => null,
             };
-            var connection = ConnectionParameters.ResolveOperator(endpoint, fakeBoundParameters["EtcdNamespace"] as string, null, null, null, null, null);
+            var connection = ConnectionParameters.ResolveOperator(endpoint, fakeBoundParameters["EtcdNamespace"] as string, null, null, null, null, null, null);
             var dcs = connection.Dcs.WithScope(null);
             var key = $"{string.Join(",", dcs.Endpoints)}|{dcs.Namespace}";
             if (Cache.TryGetValue(key, out var cached) && DateTime.UtcNow - cached.At < Fresh)

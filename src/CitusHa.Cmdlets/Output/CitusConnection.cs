@@ -16,6 +16,9 @@ public sealed class CitusConnection
 
     public string? ApiUser { get; init; }
 
+    /// <summary>The CA file that the members' REST API certificates must chain to, if any.</summary>
+    public string? ApiCertificateAuthority { get; init; }
+
     public int TimeoutSec { get; init; }
 
     /// <summary>How many Citus groups the cluster had when connecting (0 when no cluster was named).</summary>

@@ -89,6 +89,7 @@ internal static class OutputMapper
         EtcdNamespace = c.Dcs.Namespace,
         EtcdUser = c.Dcs.Credentials?.Username,
         ApiUser = c.Api?.Username,
+        ApiCertificateAuthority = c.ApiCaFile,
         TimeoutSec = (int)c.Dcs.Timeout.TotalSeconds,
         Groups = groups,
     };

@@ -40,6 +40,29 @@ public static class DcsSettingsResolver
             : null);
     }
 
+    /// <summary>
+    /// The CA file for the members' REST API certificates: explicit, then the session's, then
+    /// CITUSHA_RESTAPI_CAFILE; it must exist and hold a PEM certificate.
+    /// </summary>
+    public static string? ResolveApiCaFile(string? explicitValue, string? session, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var path = explicitValue ?? session ?? (environment("CITUSHA_RESTAPI_CAFILE") is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
+        if (path is null)
+        {
+            return null;
+        }
+
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full) || !File.ReadAllText(full).Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+        {
+            throw new Errors.CitusHaException(Errors.CitusErrorKind.InvalidArgument, Errors.ErrorIds.InvalidCertificateAuthority,
+                $"The REST API CA file '{full}' {(File.Exists(full) ? "holds no PEM certificate" : "does not exist")}. Give the PEM file of the CA that signs the members' certificates (restapi.cafile).", full);
+        }
+
+        return full;
+    }
+
     /// <summary>Settings as a source, for a later resolution to fall back on (the session's defaults).</summary>
     public static DcsSettingsSource AsSource(DcsSettings settings)
     {

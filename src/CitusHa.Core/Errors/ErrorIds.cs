@@ -33,6 +33,8 @@ public static class ErrorIds
     public const string RequestFailed = nameof(RequestFailed);
     public const string NoEligibleCandidate = nameof(NoEligibleCandidate);
     public const string MemberIsLeader = nameof(MemberIsLeader);
+    public const string MemberCertificateUntrusted = nameof(MemberCertificateUntrusted);
+    public const string InvalidCertificateAuthority = nameof(InvalidCertificateAuthority);
     public const string PostgresAuthenticationFailed = nameof(PostgresAuthenticationFailed);
     public const string CandidateIsLeader = nameof(CandidateIsLeader);
     public const string CandidateNotEligible = nameof(CandidateNotEligible);

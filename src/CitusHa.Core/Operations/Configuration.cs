@@ -54,7 +54,7 @@ public static class Configuration
             {
                 try
                 {
-                    var (_, text) = await MemberApi.SendAsync(HttpMethod.Patch, member.ApiUrl, "config", plan.Patch, connection.Api, timeout, cancellationToken).ConfigureAwait(false);
+                    var (_, text) = await MemberApi.SendAsync(HttpMethod.Patch, member.ApiUrl, "config", plan.Patch, connection, timeout, cancellationToken).ConfigureAwait(false);
                     return new GroupConfiguration(current.Scope, current.Group, JsonNode.Parse(text) as JsonObject ?? plan.Merged);
                 }
                 catch (CitusHaException e) when (e.Kind == CitusErrorKind.Unavailable)

@@ -43,7 +43,7 @@ public static class Maintenance
             {
                 try
                 {
-                    await MemberApi.SendAsync(HttpMethod.Patch, member.ApiUrl, "config", new JsonObject { ["pause"] = pause ? true : null }, connection.Api, timeout, cancellationToken).ConfigureAwait(false);
+                    await MemberApi.SendAsync(HttpMethod.Patch, member.ApiUrl, "config", new JsonObject { ["pause"] = pause ? true : null }, connection, timeout, cancellationToken).ConfigureAwait(false);
                     sent = true;
                     break;
                 }

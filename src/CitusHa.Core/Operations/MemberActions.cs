@@ -84,7 +84,7 @@ public static class MemberActions
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            var (status, text) = await MemberApi.SendAsync(HttpMethod.Post, member.ApiUrl, "restart", request.Body(), connection.Api, timeout, cancellationToken).ConfigureAwait(false);
+            var (status, text) = await MemberApi.SendAsync(HttpMethod.Post, member.ApiUrl, "restart", request.Body(), connection, timeout, cancellationToken).ConfigureAwait(false);
             return status == HttpStatusCode.Accepted
                 ? new MemberActionResult(member.Scope, member.Group, member.Name, "Scheduled", text)
                 : new MemberActionResult(member.Scope, member.Group, member.Name, "Restarted", text, clock.Elapsed);
@@ -125,7 +125,7 @@ public static class MemberActions
             var activity = $"Reinitialising {member}";
             progress?.Report(new OperationProgress(activity, $"Asking {member} to rebuild from {current.Leader}", 10));
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var (_, text) = await MemberApi.SendAsync(HttpMethod.Post, target.ApiUrl, "reinitialize", [], connection.Api, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            var (_, text) = await MemberApi.SendAsync(HttpMethod.Post, target.ApiUrl, "reinitialize", [], connection, TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
             if (wait is not { } limit)
             {
                 return new MemberActionResult(current.Scope, current.Group, member, "Started", text);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using CitusHa.Core.Configuration;
 using CitusHa.Core.Errors;
 
 namespace CitusHa.Core.Operations;
@@ -13,15 +12,17 @@ namespace CitusHa.Core.Operations;
 /// </summary>
 public static class MemberApi
 {
-    public static async Task<(HttpStatusCode Status, string Text)> SendAsync(HttpMethod method, string? apiUrl, string path, JsonObject body, DcsCredentials? credentials, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<(HttpStatusCode Status, string Text)> SendAsync(HttpMethod method, string? apiUrl, string path, JsonObject body, OperatorConnection connection, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(connection);
+        var credentials = connection.Api;
         if (apiUrl is null || !Uri.TryCreate(apiUrl, UriKind.Absolute, out var api))
         {
             throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.MemberUnavailable, "The member publishes no REST API address (api_url).");
         }
 
-        using var http = new HttpClient { Timeout = timeout };
+        using var http = Adapters.Http.RestApiHttp.Create(connection.ApiCaFile, timeout);
         using var request = new HttpRequestMessage(method, new Uri(api, "/" + path)) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
         if (credentials is not null)
         {
@@ -32,6 +33,12 @@ public static class MemberApi
         try
         {
             response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+        {
+            throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.MemberCertificateUntrusted,
+                $"The member's REST API at {api.GetLeftPart(UriPartial.Authority)} presented a certificate that is not trusted{(connection.ApiCaFile is null ? ": give the CA that signs the members' certificates with -ApiCertificateAuthority (or CITUSHA_RESTAPI_CAFILE)" : $" by the CA in {connection.ApiCaFile}")}.",
+                api.GetLeftPart(UriPartial.Authority), e);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

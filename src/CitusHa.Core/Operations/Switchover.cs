@@ -56,7 +56,7 @@ public static class Switchover
             string answer;
             try
             {
-                (_, answer) = await MemberApi.SendAsync(HttpMethod.Post, target.ApiUrl, path, body, connection.Api, request.Timeout, cancellationToken).ConfigureAwait(false);
+                (_, answer) = await MemberApi.SendAsync(HttpMethod.Post, target.ApiUrl, path, body, connection, request.Timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (CitusHaException e) when (e.ErrorId == ErrorIds.RequestFailed && request.ScheduledAt is null)
             {
