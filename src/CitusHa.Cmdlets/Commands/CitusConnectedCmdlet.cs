@@ -50,6 +50,9 @@ public abstract class CitusConnectedCmdlet : CitusCmdletBase
     [ValidateNotNullOrEmpty]
     public string? ApiCertificateAuthority { get; set; }
 
+    /// <summary>How confirmations and -WhatIf name a group: "demo group 1", or "demo" for a plain cluster.</summary>
+    protected static string GroupTarget(string scope, int? group) => group is { } g ? $"{scope} group {g}" : scope;
+
     /// <summary>The connection for this item: the parameters over the session's default and the environment.</summary>
     protected OperatorConnection ResolveConnection()
     {

@@ -40,7 +40,7 @@ public sealed class InvokeCitusFailoverCommand : CitusConnectedCmdlet
             return;
         }
 
-        var target = $"{connection.Scope}{(request.Group is { } g ? $" group {g}" : string.Empty)}";
+        var target = GroupTarget(connection.Scope, request.Group);
         if (!ConfirmDisruptive(Force, target, $"Fail over to {request.Candidate}"))
         {
             return;

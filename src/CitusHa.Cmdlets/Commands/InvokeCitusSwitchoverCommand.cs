@@ -44,7 +44,7 @@ public sealed class InvokeCitusSwitchoverCommand : CitusConnectedCmdlet
             return;
         }
 
-        var target = $"{connection.Scope}{(request.Group is { } g ? $" group {g}" : string.Empty)}";
+        var target = GroupTarget(connection.Scope, request.Group);
         var action = request.Candidate is null ? "Switch over to the healthiest standby" : $"Switch over to {request.Candidate}";
         if (request.ScheduledAt is { } at)
         {

@@ -26,7 +26,7 @@ public abstract class MaintenanceCommand : CitusGroupsCmdlet
         var action = Pause ? "Suspend automatic failover" : "Resume automatic failover";
         foreach (var group in groups)
         {
-            var target = $"{connection.Scope}{(group is { } g ? $" group {g}" : string.Empty)}";
+            var target = GroupTarget(connection.Scope, group);
             if (ShouldProcess(target, action)
                 && TryRunCore(ct => Maintenance.SetAsync(connection, group, Pause, TimeSpan.FromSeconds(TimeoutSec), ct), out var result)
                 && result is not null)

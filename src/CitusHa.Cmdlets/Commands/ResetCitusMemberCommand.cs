@@ -38,7 +38,7 @@ public sealed class ResetCitusMemberCommand : CitusConnectedCmdlet
     protected override void ProcessRecord()
     {
         var connection = ResolveConnection();
-        var target = $"{Member} ({connection.Scope}{(Group is { } g ? $" group {g}" : string.Empty)})";
+        var target = $"{Member} ({GroupTarget(connection.Scope, Group)})";
         if (!ConfirmDisruptive(Force, target, "Wipe the data directory and rebuild it from the leader"))
         {
             return;

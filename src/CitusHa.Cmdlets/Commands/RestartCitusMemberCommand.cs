@@ -57,7 +57,7 @@ public sealed class RestartCitusMemberCommand : CitusConnectedCmdlet
         foreach (var member in members)
         {
             var action = ScheduledAt is { } at ? $"Restart PostgreSQL at {at:O}" : "Restart PostgreSQL";
-            if (ConfirmDisruptive(Force, $"{member.Name} ({(member.Name == group.Leader ? "leader" : "standby")} of {connection.Scope}{(group.Group is { } n ? $" group {n}" : string.Empty)})", action)
+            if (ConfirmDisruptive(Force, $"{member.Name} ({(member.Name == group.Leader ? "leader" : "standby")} of {GroupTarget(connection.Scope, group.Group)})", action)
                 && TryRunCore(ct => MemberActions.RestartAsync(connection, member, request, ct), out var result) && result is not null)
             {
                 WriteObject(OutputMapper.ToOutput(result));

@@ -65,7 +65,7 @@ public sealed class SetCitusConfigurationCommand : CitusGroupsCmdlet
                 continue;
             }
 
-            var target = $"{group.Scope}{(group.Group is { } g ? $" group {g}" : string.Empty)}";
+            var target = GroupTarget(group.Scope, group.Group);
             var diff = string.Join("; ", plan.Changes.Select(c => $"{c.Path}: {c.OldValue ?? "(absent)"} -> {c.NewValue ?? "(removed)"}"));
             if (ShouldProcess(target, $"Change the configuration: {diff}")
                 && TryRunCore(ct => Configuration.ApplyAsync(connection, group.Group, plan, TimeSpan.FromSeconds(TimeoutSec), ct), out _))

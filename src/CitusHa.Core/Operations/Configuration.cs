@@ -49,21 +49,8 @@ public static class Configuration
         await using (store.ConfigureAwait(false))
         {
             var (current, _) = await GroupReader.ReadAsync(store, connection, group, cancellationToken).ConfigureAwait(false);
-            CitusHaException? last = null;
-            foreach (var member in current.Members.OrderBy(m => m.Role == MemberRole.Leader ? 0 : 1))
-            {
-                try
-                {
-                    var (_, text) = await MemberApi.SendAsync(HttpMethod.Patch, member.ApiUrl, "config", plan.Patch, connection, timeout, cancellationToken).ConfigureAwait(false);
-                    return new GroupConfiguration(current.Scope, current.Group, JsonNode.Parse(text) as JsonObject ?? plan.Merged);
-                }
-                catch (CitusHaException e) when (e.Kind == CitusErrorKind.Unavailable)
-                {
-                    last = e;
-                }
-            }
-
-            throw last ?? new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.MemberUnavailable, $"No member of {CandidateRules.Describe(current)} answered.", current.Group);
+            var text = await MemberApi.SendToAnyAsync(current, HttpMethod.Patch, "config", plan.Patch, connection, timeout, cancellationToken).ConfigureAwait(false);
+            return new GroupConfiguration(current.Scope, current.Group, JsonNode.Parse(text) as JsonObject ?? plan.Merged);
         }
     }
 }

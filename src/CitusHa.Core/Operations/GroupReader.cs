@@ -60,13 +60,15 @@ public static class GroupReader
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new CitusHaException(CitusErrorKind.Timeout, ErrorIds.OperationTimedOut,
-                $"Gave up after {timeout.TotalSeconds:0.#} s waiting for {waitingFor}. It may still happen: check with Get-CitusTopology, or allow more time with -TimeoutSec.", connection.Scope);
+            throw GaveUp(null);
         }
         catch (CitusHaException e) when (e.Kind == CitusErrorKind.Timeout && !cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
         {
-            throw new CitusHaException(CitusErrorKind.Timeout, ErrorIds.OperationTimedOut,
-                $"Gave up after {timeout.TotalSeconds:0.#} s waiting for {waitingFor}. It may still happen: check with Get-CitusTopology, or allow more time with -TimeoutSec.", connection.Scope, e);
+            throw GaveUp(e);
         }
+
+        // The deadline ran out in our wait or inside an etcd call it cut short: the same answer either way.
+        CitusHaException GaveUp(Exception? inner) => new(CitusErrorKind.Timeout, ErrorIds.OperationTimedOut,
+            $"Gave up after {timeout.TotalSeconds:0.#} s waiting for {waitingFor}. It may still happen: check with Get-CitusTopology, or allow more time with -TimeoutSec.", connection.Scope, inner);
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using CitusHa.Core.Errors;
-using CitusHa.Core.Model;
 
 namespace CitusHa.Core.Operations;
 
@@ -37,27 +36,7 @@ public static class Maintenance
                 return new MaintenanceResult(current.Scope, current.Group, pause, Changed: false);
             }
 
-            CitusHaException? last = null;
-            var sent = false;
-            foreach (var member in current.Members.OrderBy(m => m.Role == MemberRole.Leader ? 0 : 1))
-            {
-                try
-                {
-                    await MemberApi.SendAsync(HttpMethod.Patch, member.ApiUrl, "config", new JsonObject { ["pause"] = pause ? true : null }, connection, timeout, cancellationToken).ConfigureAwait(false);
-                    sent = true;
-                    break;
-                }
-                catch (CitusHaException e) when (e.Kind == CitusErrorKind.Unavailable)
-                {
-                    last = e;
-                }
-            }
-
-            if (!sent)
-            {
-                throw last ?? new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.MemberUnavailable, $"No member of {CandidateRules.Describe(current)} answered.", current.Group);
-            }
-
+            await MemberApi.SendToAnyAsync(current, HttpMethod.Patch, "config", new JsonObject { ["pause"] = pause ? true : null }, connection, timeout, cancellationToken).ConfigureAwait(false);
             await GroupReader.WaitForAsync(store, connection, current.Group ?? group, g => g.Paused == pause ? g : null, timeout,
                 $"{CandidateRules.Describe(current)} to {(pause ? "enter" : "leave")} maintenance mode", cancellationToken).ConfigureAwait(false);
             return new MaintenanceResult(current.Scope, current.Group, pause, Changed: true);

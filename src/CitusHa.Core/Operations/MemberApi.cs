@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using CitusHa.Core.Errors;
+using CitusHa.Core.Model;
 
 namespace CitusHa.Core.Operations;
 
@@ -60,6 +61,30 @@ public static class MemberApi
                 _ => throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.RequestFailed, $"{where} answered {(int)response.StatusCode}: {text}", where),
             };
         }
+    }
+
+    /// <summary>
+    /// Sends to the first member of <paramref name="group"/> that answers, the leader first (for
+    /// requests any member can carry out, such as <c>PATCH /config</c>); returns that member's answer.
+    /// Only an unreachable member is skipped: a refusal is final.
+    /// </summary>
+    public static async Task<string> SendToAnyAsync(GroupTopology group, HttpMethod method, string path, JsonObject body, OperatorConnection connection, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        CitusHaException? last = null;
+        foreach (var member in group.Members.OrderBy(m => m.Role == MemberRole.Leader ? 0 : 1))
+        {
+            try
+            {
+                return (await SendAsync(method, member.ApiUrl, path, body, connection, timeout, cancellationToken).ConfigureAwait(false)).Text;
+            }
+            catch (CitusHaException e) when (e.Kind == CitusErrorKind.Unavailable)
+            {
+                last = e;
+            }
+        }
+
+        throw last ?? new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.MemberUnavailable, $"No member of {CandidateRules.Describe(group)} answered.", group.Group);
     }
 
     /// <summary>A 412/409/503 that says no (as opposed to "I failed" or "I don't know yet").</summary>
