@@ -132,25 +132,22 @@ public abstract class CitusCmdletBase : PSCmdlet, IDisposable
         var bound = MyInvocation.BoundParameters;
         var whatIf = bound.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
             : SessionState.PSVariable.GetValue("WhatIfPreference") is { } pref && LanguagePrimitives.IsTrue(pref);
-        var confirmAsked = bound.TryGetValue("Confirm", out var c) && ((SwitchParameter)c).IsPresent;
+        // -Confirm given (true), -Confirm:$false given (false), or not given at all (null).
+        bool? confirm = bound.TryGetValue("Confirm", out var c) ? ((SwitchParameter)c).IsPresent : null;
         if (whatIf)
         {
             ShouldProcess(target, action);
             return false;
         }
 
-        if (force && !confirmAsked)
+        if (force && confirm != true)
         {
             return true;
         }
 
-        var confirmDeclined = bound.TryGetValue("Confirm", out var c2) && !((SwitchParameter)c2).IsPresent;
-        if (!confirmDeclined && !CanPrompt())
+        if (confirm != false && !CanPrompt())
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new CitusHaErrorException(ErrorIds.ConfirmationRequired,
-                    $"'{action}' on '{target}' needs a confirmation, and this PowerShell host cannot ask for one (it is non-interactive or its input is redirected). Pass -Force, or -Confirm:$false, to go ahead."),
-                ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation, target));
+            ThrowTerminatingError(ConfirmationRequired(target, action, "it is non-interactive or its input is redirected"));
         }
 
         try
@@ -159,12 +156,15 @@ public abstract class CitusCmdletBase : PSCmdlet, IDisposable
         }
         catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException)
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new CitusHaErrorException(ErrorIds.ConfirmationRequired, $"'{action}' on '{target}' needs a confirmation, and this host cannot ask for one ({e.Message}). Pass -Force, or -Confirm:$false, to go ahead."),
-                ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation, target));
+            ThrowTerminatingError(ConfirmationRequired(target, action, e.Message));
             return false;
         }
     }
+
+    private static ErrorRecord ConfirmationRequired(string target, string action, string why) => new(
+        new CitusHaErrorException(ErrorIds.ConfirmationRequired,
+            $"'{action}' on '{target}' needs a confirmation, and this PowerShell host cannot ask for one ({why}). Pass -Force, or -Confirm:$false, to go ahead."),
+        ErrorIds.ConfirmationRequired, ErrorCategory.InvalidOperation, target);
 
     /// <summary>pwsh's console host started with -NonInteractive, or with redirected input, cannot answer a prompt.</summary>
     private bool CanPrompt()

@@ -31,8 +31,7 @@ public sealed class GetCitusClusterCommand : CitusGroupsCmdlet
 
         foreach (var missing in result.MissingGroups)
         {
-            WriteError(ErrorRecords.From(new CitusHaException(CitusErrorKind.NotFound, ErrorIds.GroupNotFound,
-                $"Citus group {missing} does not exist in {(connection.Dcs.Scope is null ? "any cluster" : $"'{connection.Dcs.Scope}'")} under {connection.Dcs.Namespace}.", missing)));
+            WriteError(ErrorRecords.MissingGroup(missing, connection.Dcs));
         }
     }
 }

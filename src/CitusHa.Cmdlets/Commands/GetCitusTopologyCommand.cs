@@ -77,8 +77,7 @@ public sealed class GetCitusTopologyCommand : CitusCmdletBase
 
         foreach (var group in result.MissingGroups)
         {
-            WriteError(ErrorRecords.From(new CitusHaException(CitusErrorKind.NotFound, ErrorIds.GroupNotFound,
-                $"Citus group {group} does not exist in {(settings.Scope is null ? "any cluster" : $"'{settings.Scope}'")} under {settings.Namespace}.", group)));
+            WriteError(ErrorRecords.MissingGroup(group, settings));
         }
     }
 }
