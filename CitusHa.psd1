@@ -16,6 +16,7 @@
         'Get-CitusCluster'
         'Get-CitusConfiguration'
         'Get-CitusHistory'
+        'Get-CitusRebalanceStatus'
         'Get-CitusTopology'
         'Invoke-CitusFailover'
         'Invoke-CitusSwitchover'
@@ -23,8 +24,11 @@
         'Restart-CitusMember'
         'Resume-CitusCluster'
         'Set-CitusConfiguration'
+        'Start-CitusRebalance'
+        'Stop-CitusRebalance'
         'Suspend-CitusCluster'
         'Test-CitusCluster'
+        'Wait-CitusRebalance'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

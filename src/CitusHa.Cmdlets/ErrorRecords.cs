@@ -28,6 +28,7 @@ internal static class ErrorRecords
         CitusErrorKind.Unavailable => ErrorCategory.ConnectionError,
         CitusErrorKind.Timeout => ErrorCategory.OperationTimeout,
         CitusErrorKind.Unauthorized => ErrorCategory.AuthenticationError,
+        CitusErrorKind.Failed => ErrorCategory.InvalidResult,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -194,7 +194,28 @@ public sealed class ModulePackagingTests(ModuleFixture fixture)
             var undocumented = fixture.Session.Invoke(
                 "(Get-Help $args[0] -Full).parameters.parameter | Where-Object { $null -ne $_ -and -not $_.description } | ForEach-Object { $_.name }", name).Output;
             undocumented.ShouldBeEmpty($"{name} has parameters without a description");
+
+            var missing = fixture.Session.Invoke("""
+                $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+                $documented = @((Get-Help $args[0] -Full).parameters.parameter | ForEach-Object { $_.name })
+                (Get-Command $args[0]).Parameters.Keys | Where-Object { $_ -notin $common -and $_ -notin $documented }
+                """, name).Output.Select(o => o.ToString());
+            missing.ShouldBeEmpty($"{name} has parameters its help does not describe");
         }
+    }
+
+    [Fact]
+    public void Every_output_type_of_the_module_has_a_format_view()
+    {
+        var result = fixture.Session.Invoke("Get-Command -Module CitusHa | ForEach-Object { $_.OutputType.Name }");
+        result.Terminating.ShouldBeNull(result.Describe());
+        var types = result.Output.Select(o => o.ToString()).Where(t => t.StartsWith("CitusHa.", StringComparison.Ordinal)).Distinct().ToList();
+        types.ShouldContain("CitusHa.CitusRebalanceJob");
+        types.Count.ShouldBeGreaterThanOrEqualTo(10, string.Join(", ", types));
+
+        var views = System.Xml.Linq.XDocument.Load(Path.Combine(ModuleDirectory, "CitusHa.Format.ps1xml"))
+            .Descendants("ViewSelectedBy").SelectMany(v => v.Elements("TypeName")).Select(e => e.Value.Trim()).ToHashSet();
+        types.Where(t => !views.Contains(t)).ShouldBeEmpty("output types without a view in CitusHa.Format.ps1xml");
     }
 
     [Fact]

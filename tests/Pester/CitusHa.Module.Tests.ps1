@@ -233,3 +233,56 @@ Describe 'History and configuration' {
         (Get-CitusConfiguration demo -Group 0 @Connection).Ttl | Should -Be 10
     }
 }
+
+Describe 'The rebalance cmdlets' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestPostgres.psm1') -Force
+        $script:Etcd = Start-TestEtcd
+        $script:Postgres = Start-TestPostgres -StandInSql (Join-Path $PSScriptRoot '../CitusHa.Testing/Citus/citus-standin.sql')
+        $script:Namespace = "/pester$([guid]::NewGuid().ToString('N'))"
+        Set-TestKey $script:Etcd "$($script:Namespace)/demo/0/leader" 'coord-a'
+        Set-TestKey $script:Etcd "$($script:Namespace)/demo/0/members/coord-a" "{`"conn_url`":`"postgres://127.0.0.1:$($script:Postgres.Port)/postgres`",`"state`":`"running`",`"role`":`"primary`",`"timeline`":1}"
+        Set-TestKey $script:Etcd "$($script:Namespace)/demo/1/leader" 'work1-a'
+        Set-TestKey $script:Etcd "$($script:Namespace)/demo/1/members/work1-a" '{"conn_url":"postgres://work1-a.demo:5432/postgres","state":"running","role":"primary","timeline":1}'
+        $script:Connection = @{ Endpoint = $script:Etcd.Endpoint; EtcdNamespace = $script:Namespace; PostgresCredential = $script:Postgres.Credential }
+    }
+
+    AfterAll {
+        if ($script:Postgres) { Stop-TestPostgres -Postgres $script:Postgres }
+        if ($script:Etcd) { Stop-TestEtcd -Etcd $script:Etcd }
+    }
+
+    It 'warns and starts nothing when Citus finds nothing to move, and nothing at all under -WhatIf' {
+        Start-CitusRebalance demo @Connection -WarningVariable warned -WarningAction SilentlyContinue | Should -BeNullOrEmpty
+        "$warned" | Should -Match 'No moves available for rebalancing'
+        Invoke-TestSql $script:Postgres "INSERT INTO citus_standin.planned_moves (shardid, source, target) VALUES (102008, 'w1:5432', 'w2:5432')"
+        Start-CitusRebalance demo @Connection -WhatIf | Should -BeNullOrEmpty
+        Invoke-TestSql $script:Postgres 'SELECT count(*) FROM pg_dist_background_job' | Should -Be '0'
+        Invoke-TestSql $script:Postgres 'DELETE FROM citus_standin.planned_moves'
+    }
+
+    It 'starts a job, refuses a second one while it runs, and waits for it through the pipeline' {
+        Invoke-TestSql $script:Postgres "INSERT INTO citus_standin.planned_moves (shardid, source, target, duration) VALUES (102008, 'w1:5432', 'w2:5432', '500 ms'), (102009, 'w1:5432', 'w2:5432', '500 ms')"
+        $job = Start-CitusRebalance demo @Connection -ShardTransferMode BlockWrites
+        $job.PSObject.TypeNames[0] | Should -Be 'CitusHa.CitusRebalanceJob'
+        $job.State | Should -Be 'Running'
+        { Start-CitusRebalance demo @Connection -ErrorAction Stop } | Should -Throw -ErrorId 'RebalanceAlreadyRunning,CitusHa.Commands.StartCitusRebalanceCommand'
+        $done = $job | Wait-CitusRebalance @Connection
+        $done.State | Should -Be 'Finished'
+        "$($done.TasksDone)/$($done.TasksTotal)" | Should -Be '2/2'
+        (Get-CitusRebalanceStatus demo @Connection).JobId | Should -Be $job.JobId
+        (Get-CitusRebalanceStatus demo @Connection | Out-String -Width 200) | Should -Match 'Cluster\s+JobId\s+State\s+Tasks'
+    }
+
+    It 'reports a failed move as RebalanceFailed with Citus message' {
+        Invoke-TestSql $script:Postgres "INSERT INTO citus_standin.planned_moves (shardid, source, target, duration, fail_with) VALUES (102010, 'w1:5432', 'w2:5432', '200 ms', 'could not copy shard 102010')"
+        { Start-CitusRebalance demo @Connection -Wait -ErrorAction Stop } | Should -Throw -ErrorId 'RebalanceFailed,CitusHa.Commands.StartCitusRebalanceCommand' -ExpectedMessage '*could not copy shard 102010*'
+    }
+
+    It 'names refused PostgreSQL credentials without showing the password' {
+        $wrong = [pscredential]::new('postgres', (ConvertTo-SecureString 'not-the-password' -AsPlainText -Force))
+        $thrown = { Get-CitusRebalanceStatus demo -Endpoint $script:Etcd.Endpoint -EtcdNamespace $script:Namespace -PostgresCredential $wrong -ErrorAction Stop } |
+            Should -Throw -ErrorId 'PostgresAuthenticationFailed,CitusHa.Commands.GetCitusRebalanceStatusCommand' -PassThru
+        $thrown.Exception.Message | Should -Not -Match 'not-the-password'
+    }
+}

@@ -50,13 +50,19 @@ public abstract class CitusConnectedCmdlet : CitusCmdletBase
     [ValidateNotNullOrEmpty]
     public string? ApiCertificateAuthority { get; set; }
 
+    /// <summary>The PostgreSQL user for SQL on the coordinator, where a cmdlet takes one (-PostgresCredential).</summary>
+    protected virtual PSCredential? SqlCredential => null;
+
+    /// <summary>The Citus database, where a cmdlet takes one (-Database).</summary>
+    protected virtual string? SqlDatabase => null;
+
     /// <summary>How confirmations and -WhatIf name a group: "demo group 1", or "demo" for a plain cluster.</summary>
     protected static string GroupTarget(string scope, int? group) => group is { } g ? $"{scope} group {g}" : scope;
 
     /// <summary>The connection for this item: the parameters over the session's default and the environment.</summary>
     protected OperatorConnection ResolveConnection()
     {
-        var connection = RunCore(_ => Task.FromResult(ConnectionParameters.ResolveOperator(Endpoint, EtcdNamespace, Credential, ApiCredential, ApiCertificateAuthority, null, ConfigFile, SessionState)));
+        var connection = RunCore(_ => Task.FromResult(ConnectionParameters.ResolveOperator(Endpoint, EtcdNamespace, Credential, ApiCredential, ApiCertificateAuthority, null, ConfigFile, SessionState, SqlCredential, SqlDatabase)));
         return RunCore(_ => Task.FromResult(connection.WithScope(Name)));
     }
 }

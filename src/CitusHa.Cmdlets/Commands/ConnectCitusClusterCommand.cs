@@ -9,7 +9,7 @@ namespace CitusHa.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "CitusCluster")]
 [OutputType(typeof(CitusConnection))]
-public sealed class ConnectCitusClusterCommand : CitusConnectedCmdlet
+public sealed class ConnectCitusClusterCommand : CitusCoordinatorCmdlet
 {
     /// <summary>How long one etcd request may take, in seconds (default 10).</summary>
     [Parameter]
@@ -19,7 +19,7 @@ public sealed class ConnectCitusClusterCommand : CitusConnectedCmdlet
     protected override void ProcessRecord()
     {
         var connection = RunCore(_ => Task.FromResult(ConnectionParameters.ResolveOperator(Endpoint, EtcdNamespace, Credential, ApiCredential, ApiCertificateAuthority,
-            MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeoutSec : null, ConfigFile, SessionState).WithScope(Name)));
+            MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) ? TimeoutSec : null, ConfigFile, SessionState, PostgresCredential, Database).WithScope(Name)));
         WriteVerbose($"Checking etcd at {string.Join(",", connection.Dcs.Endpoints)} for {(connection.Dcs.Scope is null ? "any cluster" : $"'{connection.Dcs.Scope}'")}.");
         // One read proves the endpoint, the credentials and (when named) the cluster before they become the default.
         var topology = RunCore(ct => Topology.GetAsync(connection.Dcs, new TopologyRequest(), ct));

@@ -16,7 +16,8 @@ internal static class ConnectionParameters
     public static DcsSettings Resolve(string[]? endpoint, string? etcdNamespace, PSCredential? credential, int? timeoutSec, string? configFile, SessionState sessionState) =>
         ResolveOperator(endpoint, etcdNamespace, credential, null, null, timeoutSec, configFile, sessionState).Dcs;
 
-    public static OperatorConnection ResolveOperator(string[]? endpoint, string? etcdNamespace, PSCredential? credential, PSCredential? apiCredential, string? apiCaFile, int? timeoutSec, string? configFile, SessionState? sessionState)
+    public static OperatorConnection ResolveOperator(string[]? endpoint, string? etcdNamespace, PSCredential? credential, PSCredential? apiCredential, string? apiCaFile, int? timeoutSec, string? configFile, SessionState? sessionState,
+        PSCredential? postgresCredential = null, string? database = null)
     {
         var explicitValues = new DcsSettingsSource(
             endpoint,
@@ -31,7 +32,9 @@ internal static class ConnectionParameters
         var api = DcsSettingsResolver.ResolveApi(ToCredentials(apiCredential), session?.Api, Environment.GetEnvironmentVariable);
         var resolvedCaFile = apiCaFile is null ? null : sessionState?.Path.GetUnresolvedProviderPathFromPSPath(apiCaFile) ?? apiCaFile;
         var caFile = DcsSettingsResolver.ResolveApiCaFile(resolvedCaFile, session?.ApiCaFile, Environment.GetEnvironmentVariable);
-        return new OperatorConnection(dcs, api, caFile);
+        var postgres = DcsSettingsResolver.ResolvePostgres(ToCredentials(postgresCredential), resolvedConfigFile, session?.Postgres, Environment.GetEnvironmentVariable);
+        var citusDatabase = DcsSettingsResolver.ResolveCitusDatabase(database, resolvedConfigFile);
+        return new OperatorConnection(dcs, api, caFile, postgres, citusDatabase);
     }
 
     private static DcsCredentials? ToCredentials(PSCredential? credential) =>

@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using System.Net;
-using CitusHa.Core.Configuration;
 using CitusHa.Core.Operations;
 
 namespace CitusHa.Commands;
@@ -17,19 +15,26 @@ public sealed class TestCitusClusterCommand : CitusGroupsCmdlet
     [ValidateRange(0, long.MaxValue)]
     public long? MaximumLagBytes { get; set; }
 
-    /// <summary>A PostgreSQL user that may read pg_dist_node on the coordinator; without it that check is skipped.</summary>
+    /// <summary>
+    /// A PostgreSQL user that may read pg_dist_node on the coordinator (else the configuration file's
+    /// superuser, the session's, or CITUSHA_POSTGRES_*/PATRONI_SUPERUSER_*); with none, that check is skipped.
+    /// </summary>
     [Parameter]
     [Credential]
     public PSCredential? PostgresCredential { get; set; }
 
-    /// <summary>The Citus database (default citus).</summary>
+    /// <summary>The Citus database (default: the configuration file's citus.database, else citus).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string Database { get; set; } = "citus";
+    public string? Database { get; set; }
 
     /// <summary>Return only $true when no check failed, else $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
+
+    protected override PSCredential? SqlCredential => PostgresCredential;
+
+    protected override string? SqlDatabase => Database;
 
     protected override void ProcessRecord()
     {
@@ -43,8 +48,7 @@ public sealed class TestCitusClusterCommand : CitusGroupsCmdlet
         var citus = topology.Clusters.SelectMany(c => c.Groups).Count(g => g.Group is not null) > 1;
         if (citus)
         {
-            var postgres = PostgresCredential is null ? null : new DcsCredentials(PostgresCredential.UserName, new NetworkCredential(string.Empty, PostgresCredential.Password).Password);
-            checks.AddRange(RunCore(ct => CatalogCheck.RunAsync(connection, postgres, Database, ct)).Where(c => Group is null || Group.Length == 0 || Group.Contains(c.Group ?? -1)));
+            checks.AddRange(RunCore(ct => CatalogCheck.RunAsync(connection, ct)).Where(c => Group is null || Group.Length == 0 || Group.Contains(c.Group ?? -1)));
         }
 
         foreach (var failed in checks.Where(c => c.Status == HealthStatus.Failed))

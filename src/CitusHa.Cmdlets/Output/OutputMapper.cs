@@ -171,4 +171,33 @@ internal static class OutputMapper
         Status = c.Status.ToString(),
         Detail = c.Detail,
     };
+
+    public static CitusRebalanceJob ToOutput(RebalanceJob j)
+    {
+        var states = new Hashtable(StringComparer.Ordinal);
+        foreach (var (state, count) in j.TaskStates)
+        {
+            states[state] = count;
+        }
+
+        return new CitusRebalanceJob
+        {
+            Name = j.Scope,
+            JobId = j.JobId,
+            State = j.State.ToString(),
+            IsComplete = j.IsTerminal,
+            TasksDone = j.TasksDone,
+            TasksTotal = j.TasksTotal,
+            PercentComplete = j.PercentComplete,
+            TaskStates = states,
+            Tasks = [.. j.Tasks.Select(t => t.Source is not null && t.Target is not null
+                ? $"{t.TaskId} {t.State} {t.Phase} {t.Source} -> {t.Target}".Replace("  ", " ", StringComparison.Ordinal)
+                : $"{t.TaskId} {t.State}{(t.Retried > 0 ? $" (retried {t.Retried})" : string.Empty)}{(t.Message is { Length: > 0 } m ? $": {m.Trim()}" : string.Empty)}")],
+            Error = j.FirstError?.Trim(),
+            Description = j.Description,
+            StartedAt = j.StartedAt,
+            FinishedAt = j.FinishedAt,
+            Coordinator = j.Coordinator,
+        };
+    }
 }

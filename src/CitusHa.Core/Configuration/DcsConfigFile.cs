@@ -7,7 +7,9 @@ namespace CitusHa.Core.Configuration;
 /// <summary>
 /// Reads the connection part of an agent or Patroni YAML configuration: <c>scope</c>, <c>namespace</c>
 /// and <c>etcd3</c> (or <c>etcd</c>) with <c>hosts</c>/<c>host</c>, <c>protocol</c>, <c>username</c>,
-/// <c>password</c>. Everything else in the file belongs to the agent and is ignored here.
+/// <c>password</c>; and, for the cmdlets that run SQL on the coordinator, the superuser
+/// (<c>postgresql.authentication.superuser</c>) and the Citus database (<c>citus.database</c>).
+/// Everything else in the file belongs to the agent and is ignored here.
 /// </summary>
 public static class DcsConfigFile
 {
@@ -56,11 +58,18 @@ public static class DcsConfigFile
             }
         }
 
+        var superuser = Child(root, "postgresql", sourceName) is { } postgresql && Child(postgresql, "authentication", sourceName) is { } authentication
+            ? Child(authentication, "superuser", sourceName)
+            : null;
+        var superuserName = superuser is null ? null : Scalar(superuser, "username", sourceName, "postgresql.authentication.superuser.username");
+        var superuserPassword = superuser is null ? null : Scalar(superuser, "password", sourceName, "postgresql.authentication.superuser.password");
         return new DcsSettingsSource(
             endpoints,
             Scalar(root, "namespace", sourceName, "namespace"),
             Scalar(root, "scope", sourceName, "scope"),
-            credentials);
+            credentials,
+            Superuser: superuserPassword is null ? null : new DcsCredentials(superuserName ?? "postgres", superuserPassword),
+            CitusDatabase: Child(root, "citus", sourceName) is { } citus ? Scalar(citus, "database", sourceName, "citus.database") : null);
     }
 
     private static YamlMappingNode? ReadRoot(string yaml, string sourceName)

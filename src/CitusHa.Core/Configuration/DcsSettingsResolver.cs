@@ -41,6 +41,44 @@ public static class DcsSettingsResolver
     }
 
     /// <summary>
+    /// The PostgreSQL user for SQL on the coordinator (pg_dist_node checks, rebalancing): explicit, then
+    /// the configuration file's superuser, then the session's, then CITUSHA_POSTGRES_USERNAME/PASSWORD
+    /// or Patroni's PATRONI_SUPERUSER_USERNAME/PASSWORD. Null when none is given anywhere.
+    /// </summary>
+    public static DcsCredentials? ResolvePostgres(DcsCredentials? explicitValue, string? configFile, DcsCredentials? session, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (explicitValue is not null)
+        {
+            return explicitValue;
+        }
+
+        if ((configFile is null ? null : DcsConfigFile.Load(configFile).Superuser) is { } fromFile)
+        {
+            return fromFile;
+        }
+
+        if (session is not null)
+        {
+            return session;
+        }
+
+        foreach (var (user, password) in new[] { ("CITUSHA_POSTGRES_USERNAME", "CITUSHA_POSTGRES_PASSWORD"), ("PATRONI_SUPERUSER_USERNAME", "PATRONI_SUPERUSER_PASSWORD") })
+        {
+            if (environment(password) is { Length: > 0 } secret)
+            {
+                return new DcsCredentials(environment(user) is { Length: > 0 } name ? name : "postgres", secret);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The Citus database: explicit, then the configuration file's citus.database, then "citus".</summary>
+    public static string ResolveCitusDatabase(string? explicitValue, string? configFile) =>
+        explicitValue ?? (configFile is null ? null : DcsConfigFile.Load(configFile).CitusDatabase) ?? "citus";
+
+    /// <summary>
     /// The CA file for the members' REST API certificates: explicit, then the session's, then
     /// CITUSHA_RESTAPI_CAFILE; it must exist and hold a PEM certificate.
     /// </summary>

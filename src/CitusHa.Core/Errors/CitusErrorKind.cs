@@ -23,4 +23,7 @@ public enum CitusErrorKind
 
     /// <summary>The credentials were refused.</summary>
     Unauthorized,
+
+    /// <summary>The work ran and failed (a rebalance job that failed or was cancelled).</summary>
+    Failed,
 }

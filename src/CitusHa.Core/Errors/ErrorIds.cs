@@ -41,5 +41,9 @@ public static class ErrorIds
     public const string OperationTimedOut = nameof(OperationTimedOut);
     public const string ConfirmationRequired = nameof(ConfirmationRequired);
     public const string NotConnected = nameof(NotConnected);
+    public const string NotCitus = nameof(NotCitus);
+    public const string RebalanceAlreadyRunning = nameof(RebalanceAlreadyRunning);
+    public const string RebalanceFailed = nameof(RebalanceFailed);
+    public const string RebalanceNotFound = nameof(RebalanceNotFound);
     public const string UnexpectedError = nameof(UnexpectedError);
 }

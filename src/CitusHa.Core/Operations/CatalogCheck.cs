@@ -1,5 +1,4 @@
 using CitusHa.Core.Citus;
-using CitusHa.Core.Configuration;
 using CitusHa.Core.Dcs;
 using CitusHa.Core.Errors;
 using CitusHa.Core.Ha;
@@ -15,11 +14,11 @@ namespace CitusHa.Core.Operations;
 /// </summary>
 public static class CatalogCheck
 {
-    public static async Task<IReadOnlyList<HealthCheck>> RunAsync(OperatorConnection connection, DcsCredentials? postgres, string database, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<HealthCheck>> RunAsync(OperatorConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var scope = connection.Scope;
-        if (postgres is null)
+        if (connection.Postgres is null)
         {
             return [new HealthCheck(scope, 0, HealthRules.PgDistNode, HealthStatus.Skipped, "no PostgreSQL credentials were given (-PostgresCredential)")];
         }
@@ -43,8 +42,7 @@ public static class CatalogCheck
             return [new HealthCheck(scope, 0, HealthRules.PgDistNode, HealthStatus.Failed, "the coordinator group has no running primary to read pg_dist_node from")];
         }
 
-        var primary = coordinator.Nodes.First(n => n.IsPrimary);
-        var actual = await ReadAsync(primary.Host, primary.Port, postgres, database, cancellationToken).ConfigureAwait(false);
+        var actual = await ReadAsync(connection, cancellationToken).ConfigureAwait(false);
         return desired.Select(d => Compare(scope, d.Key, d.Value, actual.Where(r => r.Group == d.Key).ToList())).ToList();
     }
 
@@ -67,48 +65,27 @@ public static class CatalogCheck
                 $"pg_dist_node differs from etcd:{(missing.Count > 0 ? $" missing {string.Join(", ", missing)};" : string.Empty)}{(extra.Count > 0 ? $" not expected {string.Join(", ", extra)}" : string.Empty)}".TrimEnd(';'));
     }
 
-    private static async Task<IReadOnlyList<(int Group, PgDistNode Node)>> ReadAsync(string host, int port, DcsCredentials credentials, string database, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<(int Group, PgDistNode Node)>> ReadAsync(OperatorConnection connection, CancellationToken cancellationToken)
     {
-        var builder = new NpgsqlConnectionStringBuilder
+        var (db, address) = await CoordinatorSql.OpenAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
         {
-            Host = host,
-            Port = port,
-            Username = credentials.Username,
-            Password = credentials.Password,
-            Database = database,
-            Timeout = 5,
-            CommandTimeout = 10,
-            Pooling = false,
-            ApplicationName = "citusha-test",
-        };
-        try
-        {
-            await using var db = new NpgsqlConnection(builder.ConnectionString);
-            await db.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand("SELECT groupid, nodename, nodeport, noderole::text FROM pg_catalog.pg_dist_node", db);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var rows = new List<(int, PgDistNode)>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            try
             {
-                rows.Add((reader.GetInt32(0), PgDistNode.FromRow(reader.GetString(1), reader.GetInt32(2), reader.GetString(3), 0)));
-            }
+                await using var command = new NpgsqlCommand("SELECT groupid, nodename, nodeport, noderole::text FROM pg_catalog.pg_dist_node", db);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                var rows = new List<(int, PgDistNode)>();
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add((reader.GetInt32(0), PgDistNode.FromRow(reader.GetString(1), reader.GetInt32(2), reader.GetString(3), 0)));
+                }
 
-            return rows;
-        }
-        catch (PostgresException e) when (e.SqlState is "28P01" or "28000")
-        {
-            throw new CitusHaException(CitusErrorKind.Unauthorized, ErrorIds.PostgresAuthenticationFailed,
-                $"PostgreSQL at {host}:{port} refused the credentials of '{credentials.Username}' (-PostgresCredential).", $"{host}:{port}");
-        }
-        catch (PostgresException e) when (e.SqlState is "42P01" or "3D000")
-        {
-            throw new CitusHaException(CitusErrorKind.NotFound, ErrorIds.PostgresFailed,
-                $"The coordinator at {host}:{port} has no pg_dist_node in database '{database}' ({e.MessageText}). Is this a Citus formation, and is -Database right?", $"{host}:{port}");
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.PostgresUnavailable,
-                $"The coordinator's PostgreSQL at {host}:{port} cannot be reached: {e.Message}", $"{host}:{port}");
+                return rows;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                throw CoordinatorSql.Translate(e, connection, address);
+            }
         }
     }
 }

@@ -5,10 +5,11 @@ namespace CitusHa.Core.Operations;
 /// <summary>
 /// Everything an operator's action needs to reach a formation: etcd (endpoints, namespace, cluster, etcd
 /// credentials), the members' REST API credentials (null when the API needs none) and the CA that
-/// signs the members' REST API certificates (null: the system's trust). <see cref="ToString"/> never
+/// signs the members' REST API certificates (null: the system's trust), and the PostgreSQL user and
+/// Citus database for SQL on the coordinator (null user: none given). <see cref="ToString"/> never
 /// shows a password.
 /// </summary>
-public sealed record OperatorConnection(DcsSettings Dcs, DcsCredentials? Api = null, string? ApiCaFile = null)
+public sealed record OperatorConnection(DcsSettings Dcs, DcsCredentials? Api = null, string? ApiCaFile = null, DcsCredentials? Postgres = null, string CitusDatabase = "citus")
 {
     /// <summary>The cluster every action addresses; a clear error when none was given.</summary>
     public string Scope => Dcs.Scope ?? throw new Errors.CitusHaException(Errors.CitusErrorKind.InvalidArgument, Errors.ErrorIds.InvalidClusterName,

@@ -36,7 +36,7 @@ public sealed class StandInFormation : IAsyncLifetime
 }
 
 /// <summary>The stand-in lane (runs everywhere): the agent's real SQL against the stand-in catalog.</summary>
-public sealed class CitusStandInTests(StandInFormation fixture) : IClassFixture<StandInFormation>
+public sealed partial class CitusStandInTests(StandInFormation fixture) : IClassFixture<StandInFormation>
 {
     private static readonly int[] AllGroups = CitusStories.AllGroups;
     private readonly CitusHarness citus = fixture.Citus;

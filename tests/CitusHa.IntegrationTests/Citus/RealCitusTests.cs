@@ -109,6 +109,76 @@ public sealed class RealCitusTests(RealCitusFormation fixture) : IClassFixture<R
         (await Citus.PgDistNodeAsync(ct)).ShouldContain(r => r.Group == 1 && r.Role == "primary" && r.Port == candidate.PostgresPort);
     }
 
+    /// <summary>
+    /// The rebalance cmdlets on real shards: group 2's primary is marked shouldhaveshards = false and
+    /// Start-CitusRebalance -DrainOnly -Wait moves every shard to group 1; marked back,
+    /// Start-CitusRebalance | Wait-CitusRebalance spreads them again. No row is lost on the way.
+    /// </summary>
+    [RealCitusFact]
+    public async Task Start_and_Wait_CitusRebalance_drain_a_worker_group_and_spread_the_shards_again()
+    {
+        var ct = Minutes(4);
+        await Citus.WaitForCatalogTruthAsync(CitusStories.AllGroups, TimeSpan.FromSeconds(20), ct);
+        var coordinator = await Citus.LeaderAsync(0, ct);
+        var worker = await Citus.LeaderAsync(2, ct);
+        await using var db = new NpgsqlConnection(Citus.ConnectionString(coordinator, CitusHarness.Database, commandTimeout: 60));
+        await db.OpenAsync(ct);
+        await ExecuteAsync(db, "INSERT INTO numbered (id) SELECT i FROM generate_series(1000001, 1000400) i ON CONFLICT DO NOTHING", ct);
+        var rows = await ScalarAsync(db, "SELECT count(*) FROM numbered", ct);
+        using var session = CitusHa.Testing.PowerShell.ModuleSession.Open();
+        session.ScriptTimeout = TimeSpan.FromMinutes(3);
+        var variables = new System.Collections.Hashtable { ["endpoint"] = Citus.Formation.EtcdEndpoint, ["password"] = Citus.Formation.SuperuserPassword };
+        const string Connect = "Connect-CitusCluster demo -Endpoint $endpoint -PostgresCredential ([pscredential]::new('postgres', [System.Net.NetworkCredential]::new('', $password).SecurePassword)) | Out-Null\n";
+
+        await ExecuteAsync(db, $"SELECT citus_set_node_property('127.0.0.1', {worker.PostgresPort}, 'shouldhaveshards', false)", ct);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var drained = session.Invoke(Connect + "$ProgressPreference = 'Continue'; Start-CitusRebalance -DrainOnly -Wait", variables);
+        var drainTime = clock.Elapsed;
+        drained.Terminating.ShouldBeNull(drained.Describe());
+        drained.Errors.ShouldBeEmpty(drained.Describe());
+        drained.Output.ShouldHaveSingleItem(drained.Describe()).Properties["State"].Value.ShouldBe("Finished");
+        drained.Progress[^1].RecordType.ShouldBe(System.Management.Automation.ProgressRecordType.Completed);
+        (await PlacementsAsync(db, ct)).ShouldBe(new Dictionary<int, long> { [1] = 8 }, "every shard of numbered drained to group 1");
+
+        await ExecuteAsync(db, $"SELECT citus_set_node_property('127.0.0.1', {worker.PostgresPort}, 'shouldhaveshards', true)", ct);
+        clock.Restart();
+        var spread = session.Invoke(Connect + "Start-CitusRebalance | Wait-CitusRebalance; Get-CitusRebalanceStatus", variables);
+        Console.WriteLine($"real Citus rebalance through the module: drain of group 2 (4 shards x 2 colocated tables) {drainTime.TotalSeconds:0.0} s, spread again {clock.Elapsed.TotalSeconds:0.0} s");
+        spread.Terminating.ShouldBeNull(spread.Describe());
+        spread.Output.Count.ShouldBe(2, spread.Describe());
+        spread.Output[0].Properties["State"].Value.ShouldBe("Finished");
+        spread.Output[1].Properties["JobId"].Value.ShouldBe(spread.Output[0].Properties["JobId"].Value);
+        (await PlacementsAsync(db, ct)).ShouldBe(new Dictionary<int, long> { [1] = 4, [2] = 4 }, "the shards spread over both worker groups again");
+        (await ScalarAsync(db, "SELECT count(*) FROM numbered", ct)).ShouldBe(rows, "no row lost by the moves");
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection db, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, db);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlConnection db, string sql, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, db);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>How many of numbered's shard placements each group holds.</summary>
+    private static async Task<Dictionary<int, long>> PlacementsAsync(NpgsqlConnection db, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT p.groupid, count(*) FROM pg_dist_placement p JOIN pg_dist_shard s USING (shardid) WHERE s.logicalrelid = 'numbered'::regclass GROUP BY p.groupid ORDER BY 1", db);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var counts = new Dictionary<int, long>();
+        while (await reader.ReadAsync(ct))
+        {
+            counts[reader.GetInt32(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
     /// <summary>A distribution key whose shard is placed in <paramref name="group"/>.</summary>
     private static async Task<long> IdStoredInGroupAsync(string client, int group, CancellationToken ct)
     {
