@@ -14,6 +14,11 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
 {
     private readonly object gate = new();
     private DateTimeOffset? rewindWaitSince;
+
+    // Set while PostgreSQL runs read-only with no upstream (started while the group had no leader).
+    // Following a leader from there restarts through the rewind check: replay may have gone past the
+    // point where the new leader's timeline forked, which a configuration reload would not notice.
+    private volatile bool readOnlyWithoutUpstream;
     private (RunningOperation Operation, Task Task, CancellationTokenSource Cancel)? running;
 
     /// <summary>Tells the coordinator about this worker's primary changes (a no-op outside worker groups).</summary>
@@ -75,6 +80,13 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                     return;
                 case StartAsPrimary:
                     _ = Start(OperationKind.Restart, null, ct => context.Postgres.StartAsync(null, ct), view);
+                    return;
+                case StartReadOnly:
+                    _ = Start(OperationKind.Restart, null, async ct =>
+                    {
+                        readOnlyWithoutUpstream = true;
+                        await context.Postgres.StartReadOnlyAsync(ct).ConfigureAwait(false);
+                    }, view);
                     return;
                 case FollowLeader follow:
                     await FollowAsync(follow.Leader, view, cancellationToken).ConfigureAwait(false);
@@ -147,6 +159,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
 
     private async Task PromoteAsync(GroupView view, CancellationToken cancellationToken)
     {
+        readOnlyWithoutUpstream = false;
         // Every step is timed and logged once: the time from the leader key to writes is the part of a
         // failover the agent controls, and operators (and the benchmark) read it from this line.
         var started = Stopwatch.GetTimestamp();
@@ -179,7 +192,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
     private async Task FollowAsync(string leader, GroupView view, CancellationToken cancellationToken)
     {
         var source = context.SourceFor(leader, view.Dcs!) ?? throw new InvalidOperationException($"The leader {leader} publishes no conn_url yet.");
-        if (view.Postgres.IsRunningReplica)
+        if (view.Postgres.IsRunningReplica && !readOnlyWithoutUpstream)
         {
             await context.Postgres.FollowAsync(source, cancellationToken).ConfigureAwait(false);
             return;
@@ -193,10 +206,12 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                 await context.Postgres.StopAsync(StopMode.Fast, ct).ConfigureAwait(false);
             }
 
-            // A data directory that was a primary, or is behind the leader's timeline, may have
+            // A data directory that was a primary, that replayed on its own while the group had no
+            // leader (a whole-group restart: it may hold WAL the winner never received, such as the
+            // old primary's shutdown checkpoint), or that is behind the leader's timeline, may have
             // diverged: pg_rewind finds out (and says "no rewind required" when it has not).
             var leaderTimeline = view.Dcs!.Member(leader)?.Timeline;
-            var wasPrimary = observed.ControlState is "in production" or "shut down";
+            var wasPrimary = observed.ControlState is "in production" or "shut down" || readOnlyWithoutUpstream;
             if (wasPrimary && (leaderTimeline is null || leaderTimeline <= observed.Timeline) && !WaitedLongEnough(view))
             {
                 // The new leader has not published its new timeline yet, so its promotion (and the
@@ -209,6 +224,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
             }
 
             rewindWaitSince = null;
+            readOnlyWithoutUpstream = false;
             if (wasPrimary || (leaderTimeline is { } tl && observed.Timeline < tl))
             {
                 var (rewound, detail) = await context.Postgres.RewindAsync(source, ct).ConfigureAwait(false);
@@ -249,11 +265,18 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
     /// </summary>
     public async Task StopAndReleaseAsync(CancellationToken cancellationToken, Func<Task>? beforeRelease = null)
     {
-        // Checkpoint first, so the pause announced next (Citus) and the stop after it are short.
-        await context.Postgres.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        // Checkpoint first, so the pause announced next (Citus) and the stop after it are short. A
+        // PostgreSQL that is down or still starting (primary_start_timeout) has nothing to checkpoint
+        // or ship: it is stopped at once and the key released all the same.
+        var before = await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
+        if (before.AcceptingConnections)
+        {
+            await context.Postgres.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await Notifier.NotifyAsync(Core.Citus.CitusEventType.BeforeDemote, cancellationToken).ConfigureAwait(false);
         StopLeadingCitus();
-        await context.Postgres.StopAsync(StopMode.Fast, cancellationToken).ConfigureAwait(false);
+        await context.Postgres.StopAsync(before.AcceptingConnections ? StopMode.Fast : StopMode.Immediate, cancellationToken).ConfigureAwait(false);
         var stopped = await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
         if (stopped.Lsn is { } checkpoint)
         {

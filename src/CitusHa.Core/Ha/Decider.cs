@@ -87,10 +87,12 @@ public static class Decider
         {
             case PostgresRunState.Crashed or PostgresRunState.Stopped:
                 return pg.CrashedAt is { } crashed && view.Now - crashed > view.Settings.PrimaryStartTimeout
-                    ? new HandOver(null, $"PostgreSQL has not come back within primary_start_timeout ({view.Settings.PrimaryStartTimeout.TotalSeconds:0} s); failing over")
+                    ? StartTimedOut(view, $"PostgreSQL has not come back within primary_start_timeout ({view.Settings.PrimaryStartTimeout.TotalSeconds:0} s)")
                     : new StartAsPrimary("starting PostgreSQL as primary after it stopped; I hold the leader key");
             case PostgresRunState.Starting:
-                return new NoAction("I hold the leader key; PostgreSQL is starting");
+                return pg.StartingSince is { } since && view.Now - since > view.Settings.PrimaryStartTimeout
+                    ? StartTimedOut(view, $"PostgreSQL has been starting for longer than primary_start_timeout ({view.Settings.PrimaryStartTimeout.TotalSeconds:0} s)")
+                    : new NoAction("I hold the leader key; PostgreSQL is starting");
         }
 
         if (pg.InRecovery == true)
@@ -104,6 +106,19 @@ public static class Decider
         }
 
         return Switchover.FromLeader(view) ?? new NoAction("I am the leader with the lock");
+    }
+
+    /// <summary>
+    /// Patroni's primary_start_timeout: hand the key over only when a member could take it (another
+    /// member's key says it runs as a standby and is not tagged nofailover); otherwise keep the key
+    /// and keep trying (Patroni's is_failover_possible).
+    /// </summary>
+    private static Decision StartTimedOut(GroupView view, string why)
+    {
+        var possible = view.Dcs!.Members.Any(m => m.Name != view.Me.Name && m.IsRunning && m.Role is not ("primary" or "master") && !m.NoFailover);
+        return possible
+            ? new HandOver(null, $"{why}; failing over")
+            : new NoAction($"{why}, but no member can take over; keeping the leader key and waiting");
     }
 
     private static Decision AsFollower(GroupView view, string leader)
@@ -131,6 +146,24 @@ public static class Decider
 
     private static Decision Race(GroupView view)
     {
+        if (view.Postgres.RunState is PostgresRunState.Stopped or PostgresRunState.Crashed)
+        {
+            // Patroni's recover: nobody leads and my PostgreSQL is down (the whole group was stopped,
+            // or this is a one-member group whose agent restarted). Start it read-only first; the
+            // race then compares WAL positions, so the most advanced member takes the key.
+            var dcs = view.Dcs!;
+            if (dcs.Paused)
+            {
+                return new NoAction("PAUSE: the group has no leader and PostgreSQL is not running; no automatic action");
+            }
+
+            // The member a switchover (or primary_start_timeout) is moving away from stays down until
+            // the new leader shows, then follows it through the rewind check, as before.
+            return dcs.Failover is { IsEmpty: false } request && request.Leader == view.Me.Name
+                ? new NoAction("I handed the leader role over; waiting for the new leader")
+                : new StartReadOnly("the group has no leader and PostgreSQL is not running: starting it read-only to join the race");
+        }
+
         var (eligible, why) = Eligibility.ForRace(view);
         if (eligible)
         {

@@ -25,6 +25,13 @@ public sealed record Promote(string Reason) : Decision(Reason);
 /// <summary>I hold the leader key and PostgreSQL is down: start it as primary.</summary>
 public sealed record StartAsPrimary(string Reason) : Decision(Reason);
 
+/// <summary>
+/// Start PostgreSQL read-only (standby mode, no upstream) while the group has no leader, so its WAL
+/// position is known and the race can pick the most advanced member (Patroni's recover). Without
+/// it a group stopped as a whole never comes back: no member races with PostgreSQL down.
+/// </summary>
+public sealed record StartReadOnly(string Reason) : Decision(Reason);
+
 /// <summary>Run as a replica of <paramref name="Leader"/>: start, repoint or rewind as needed.</summary>
 public sealed record FollowLeader(string Leader, string Reason) : Decision(Reason);
 

@@ -25,6 +25,9 @@ public sealed record LocalPostgres
     /// <summary>When PostgreSQL stopped without being asked to (crash), null otherwise.</summary>
     public DateTimeOffset? CrashedAt { get; init; }
 
+    /// <summary>When the postmaster that is not yet accepting connections was started, null otherwise.</summary>
+    public DateTimeOffset? StartingSince { get; init; }
+
     public bool IsRunningPrimary => RunState == PostgresRunState.Running && InRecovery == false;
 
     public bool IsRunningReplica => RunState == PostgresRunState.Running && InRecovery == true;

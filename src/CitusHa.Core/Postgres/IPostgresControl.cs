@@ -31,6 +31,13 @@ public interface IPostgresControl : IAsyncDisposable
     /// <summary>Starts as primary (<paramref name="replicaOf"/> null) or as a streaming replica, and waits until it accepts connections.</summary>
     Task StartAsync(ReplicationSource? replicaOf, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Starts read-only in standby mode with no upstream and waits until it accepts connections
+    /// (Patroni's recover while the group has no leader): it replays the WAL it has, reports its
+    /// position, and stays read-only until it is promoted or told whom to follow.
+    /// </summary>
+    Task StartReadOnlyAsync(CancellationToken cancellationToken);
+
     Task StopAsync(StopMode mode, CancellationToken cancellationToken);
 
     /// <summary>

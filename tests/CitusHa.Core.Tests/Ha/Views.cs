@@ -67,6 +67,10 @@ internal static class Views
     public static GroupView Peer(this GroupView view, string name, long lsn, bool inRecovery = true, int priority = 1, bool noFailover = false) =>
         view with { Peers = new Dictionary<string, PeerStatus?>(view.Peers) { [name] = new PeerStatus(inRecovery, lsn, 1, noFailover, priority) } };
 
+    /// <summary>Another member's key: a running standby (or one tagged nofailover).</summary>
+    public static GroupView Standby(this GroupView view, string name, bool noFailover = false) =>
+        view with { Dcs = view.Dcs! with { Members = [.. view.Dcs.Members, new MemberInfo(name, $"postgres://{name}:5432/postgres", $"http://{name}:8008/patroni", "running", "replica", 900, 1, noFailover)] } };
+
     public static GroupView SilentPeer(this GroupView view, string name) =>
         view with { Peers = new Dictionary<string, PeerStatus?>(view.Peers) { [name] = null } };
 

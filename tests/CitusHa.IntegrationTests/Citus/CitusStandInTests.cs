@@ -91,6 +91,9 @@ public sealed partial class CitusStandInTests(StandInFormation fixture) : IClass
     public Task A_coordinator_failover_moves_group_0_s_primary_row_and_keeps_the_workers() => CitusStories.CoordinatorFailoverAsync(citus, Minutes(3));
 
     [Fact]
+    public Task The_whole_formation_stopped_and_started_again_elects_every_group_s_leader_and_keeps_pg_dist_node() => CitusStories.WholeFormationRestartAsync(citus, Minutes(4));
+
+    [Fact]
     public Task A_new_worker_group_is_registered_when_its_first_primary_runs() => CitusStories.NewWorkerGroupAsync(realCitus: false, Minutes(3));
 
     [Fact]

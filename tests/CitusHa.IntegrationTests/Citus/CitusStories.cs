@@ -98,6 +98,35 @@ internal static class CitusStories
         await RejoinAsync(citus, old, ct);
     }
 
+    /// <summary>
+    /// Every agent of the formation stopped (SIGTERM) and started again after a ttl, when every key has
+    /// expired: each group elects a leader again and the coordinator's catalog comes back to etcd's truth.
+    /// Primary rows keep their nodeids; a standby's secondary row, removed while it was down, comes back
+    /// with a new one (the agents' rule: only running standbys are secondaries).
+    /// </summary>
+    public static async Task WholeFormationRestartAsync(CitusHarness citus, CancellationToken ct)
+    {
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(20), ct);
+        var before = await citus.PgDistNodeAsync(ct);
+        var formation = citus.Formation;
+        await Task.WhenAll(formation.Members.Select(m => formation.StopAgentAsync(m, TimeSpan.FromSeconds(60), ct)));
+        await Task.Delay(formation.Ttl + TimeSpan.FromSeconds(2), ct);
+
+        var clock = Stopwatch.StartNew();
+        foreach (var member in formation.Members)
+        {
+            formation.StartAgent(member);
+        }
+
+        await citus.WaitForGroupsHealthyAsync(AllGroups, TimeSpan.FromSeconds(120), ct);
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(30), ct);
+        Console.WriteLine($"whole Citus formation ({formation.Members.Count} agents) restarted: healthy with pg_dist_node true after {clock.Elapsed.TotalSeconds:0.0} s");
+        var after = await citus.PgDistNodeAsync(ct);
+        after.Where(r => r.Role == "primary").Select(r => (r.NodeId, r.Group)).Order().ToList()
+            .ShouldBe(before.Where(r => r.Role == "primary").Select(r => (r.NodeId, r.Group)).Order().ToList(), "every group keeps its primary row's nodeid");
+        after.Select(r => (r.Group, r.Role)).Order().ToList().ShouldBe(before.Select(r => (r.Group, r.Role)).Order().ToList(), "a primary and a secondary per group again");
+    }
+
     public static async Task NewWorkerGroupAsync(bool realCitus, CancellationToken ct)
     {
         await using var citus = await CitusHarness.StartAsync(realCitus, ct, customize: o => o with { DeferredGroups = [2] });

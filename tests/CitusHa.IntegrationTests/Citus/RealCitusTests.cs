@@ -276,5 +276,8 @@ public sealed class RealCitusTests(RealCitusFormation fixture) : IClassFixture<R
     public Task A_coordinator_failover_moves_group_0_s_primary_row_and_keeps_the_workers() => CitusStories.CoordinatorFailoverAsync(Citus, Minutes(3));
 
     [RealCitusFact]
+    public Task The_whole_formation_stopped_and_started_again_elects_every_group_s_leader_and_keeps_pg_dist_node() => CitusStories.WholeFormationRestartAsync(Citus, Minutes(4));
+
+    [RealCitusFact]
     public Task A_new_worker_group_is_registered_when_its_first_primary_runs() => CitusStories.NewWorkerGroupAsync(realCitus: true, Minutes(4));
 }

@@ -15,6 +15,7 @@ internal sealed class PostgresConfigFiles
     private const string IncludeLine = "include_if_exists = '" + ManagedFileName + "'";
     private readonly PostgresOptions options;
     private ReplicationSource? lastReplicaOf;
+    private bool lastStandby;
 
     public PostgresConfigFiles(PostgresOptions options)
     {
@@ -26,14 +27,20 @@ internal sealed class PostgresConfigFiles
     public IReadOnlyDictionary<string, string> Parameters { get; set; }
 
     /// <summary>Rewrites the files for the role they were last written for (a configuration reload).</summary>
-    public void Rewrite() => Write(lastReplicaOf);
+    public void Rewrite() => Write(lastReplicaOf, lastStandby);
 
     public string PgPassPath => Path.Combine(options.StateDirectory, "pgpass");
 
-    /// <summary>Writes citusha.conf; <paramref name="replicaOf"/> null means primary (no standby.signal).</summary>
-    public void Write(ReplicationSource? replicaOf)
+    /// <summary>
+    /// Writes citusha.conf; <paramref name="replicaOf"/> null means primary (no standby.signal), unless
+    /// <paramref name="standby"/>: then a standby with no upstream, which replays the WAL it has and
+    /// stays read-only until it is promoted or told whom to follow.
+    /// </summary>
+    public void Write(ReplicationSource? replicaOf, bool standby = false)
     {
+        standby |= replicaOf is not null;
         lastReplicaOf = replicaOf;
+        lastStandby = standby;
         var data = options.DataDirectory;
         var postgresqlConf = Path.Combine(data, "postgresql.conf");
         var existing = File.Exists(postgresqlConf) ? File.ReadAllText(postgresqlConf) : string.Empty;
@@ -79,7 +86,7 @@ internal sealed class PostgresConfigFiles
         WriteAtomically(Path.Combine(data, "pg_hba.conf"), HbaText());
 
         var signal = Path.Combine(data, "standby.signal");
-        if (replicaOf is not null)
+        if (standby)
         {
             File.WriteAllText(signal, string.Empty);
         }

@@ -191,7 +191,11 @@ public sealed class PostgresInstance : IPostgresControl
         return Task.CompletedTask;
     }
 
-    public async Task StartAsync(ReplicationSource? replicaOf, CancellationToken cancellationToken)
+    public Task StartAsync(ReplicationSource? replicaOf, CancellationToken cancellationToken) => StartAsync(replicaOf, replicaOf is not null, cancellationToken);
+
+    public Task StartReadOnlyAsync(CancellationToken cancellationToken) => StartAsync(null, standby: true, cancellationToken);
+
+    private async Task StartAsync(ReplicationSource? replicaOf, bool standby, CancellationToken cancellationToken)
     {
         lock (gate)
         {
@@ -202,7 +206,7 @@ public sealed class PostgresInstance : IPostgresControl
         }
 
         files.WritePgPass();
-        files.Write(replicaOf);
+        files.Write(replicaOf, standby);
         await ChownAsync(cancellationToken, options.StateDirectory, options.DataDirectory).ConfigureAwait(false);
         localDataSource?.Clear();
 
@@ -213,7 +217,8 @@ public sealed class PostgresInstance : IPostgresControl
         lock (gate)
         {
             stopRequested = false;
-            exitedUnexpectedlyAt = null;
+            // The crash time stays until a start succeeds: primary_start_timeout counts from the first
+            // crash of a crash loop, not from the latest attempt.
             process.Exited += (_, _) => OnExited(process);
             process.Start();
             process.StandardInput.Close();
@@ -235,6 +240,14 @@ public sealed class PostgresInstance : IPostgresControl
             {
                 await using var connection = LocalSource.CreateConnection();
                 await connection.OpenAsync(deadline.Token).ConfigureAwait(false);
+                lock (gate)
+                {
+                    if (ReferenceEquals(process, postmaster) && !process.HasExited)
+                    {
+                        exitedUnexpectedlyAt = null;
+                    }
+                }
+
                 return;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException && !deadline.IsCancellationRequested)
@@ -257,6 +270,7 @@ public sealed class PostgresInstance : IPostgresControl
         {
             process = postmaster;
             stopRequested = true;
+            exitedUnexpectedlyAt = null; // stopped on purpose: not a crash any more
         }
 
         if (process is null || process.HasExited)
@@ -684,7 +698,7 @@ public sealed class PostgresInstance : IPostgresControl
 
             if (!stopRequested)
             {
-                exitedUnexpectedlyAt = time.GetUtcNow();
+                exitedUnexpectedlyAt ??= time.GetUtcNow();
             }
 
             localDataSource?.Clear(); // every pooled connection died with the server

@@ -165,6 +165,48 @@ public sealed class PostgresInstanceTests : IAsyncLifetime
         clean.SystemIdentifier.ShouldBe(primary.SystemIdentifier);
     }
 
+    /// <summary>
+    /// primary_start_timeout counts from the first crash of a crash loop: a start that fails keeps the
+    /// crash time, only a start that reaches accepting connections (or a stop on purpose) clears it. A
+    /// read-only start replays and stays in recovery with no upstream.
+    /// </summary>
+    [Fact]
+    public async Task A_crash_loop_keeps_its_first_crash_time_and_a_read_only_start_stays_in_recovery()
+    {
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(2));
+        var (a, options) = Create("loop");
+        await a.InitializeAsync(ct);
+        await a.StartAsync(null, ct);
+        await a.ExecuteAsync("CREATE TABLE t (id int)", ct);
+
+        var exited = a.PostmasterExited;
+        await Signals.SendAsync(PostmasterPid(options), "KILL", ct);
+        await exited.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        var firstCrash = (await a.ObserveAsync(ct)).ExitedUnexpectedlyAt.ShouldNotBeNull();
+
+        // A start that fails (a setting PostgreSQL refuses) is one more round of the loop, not a new crash.
+        var conf = Path.Combine(options.DataDirectory, "postgresql.conf");
+        var original = await File.ReadAllTextAsync(conf, ct);
+        await File.AppendAllTextAsync(conf, "\nshared_buffers = 'not a size'\n", ct);
+        await Should.ThrowAsync<Exception>(() => a.StartAsync(null, ct));
+        (await a.ObserveAsync(ct)).ExitedUnexpectedlyAt.ShouldBe(firstCrash);
+
+        // Started read-only: in recovery, no upstream, its data there; a successful start clears the crash.
+        await File.WriteAllTextAsync(conf, original, ct);
+        await a.StartReadOnlyAsync(ct);
+        var readOnly = await a.ObserveAsync(ct);
+        readOnly.ExitedUnexpectedlyAt.ShouldBeNull();
+        readOnly.InRecovery.ShouldBe(true);
+        readOnly.UpstreamHost.ShouldBeNull();
+        (await ScalarAsync<long>(options, "SELECT count(*) FROM t")).ShouldBe(0);
+        File.Exists(Path.Combine(options.DataDirectory, "standby.signal")).ShouldBeTrue();
+
+        // Promoted, it is an ordinary primary again (no standby.signal left for the next start).
+        await a.PromoteAsync(null, ct);
+        (await a.ObserveAsync(ct)).InRecovery.ShouldBe(false);
+        File.Exists(Path.Combine(options.DataDirectory, "standby.signal")).ShouldBeFalse();
+    }
+
     private static int PostmasterPid(PostgresOptions options) =>
         int.Parse(File.ReadLines(Path.Combine(options.DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
 
