@@ -19,7 +19,7 @@ internal static class RestApi
         var switchover = new SwitchoverEndpoint(context, loop.Wake, time);
         IResult Probe(bool ok) => Results.Json(StatusDocument.Build(status), statusCode: ok ? 200 : 503);
 
-        app.MapGet("/patroni", () => Results.Json(StatusDocument.Build(status)));
+        app.MapGet("/patroni", async (CancellationToken ct) => Results.Json(await StatusDocument.BuildWithReplicationAsync(status, context.Postgres, ct).ConfigureAwait(false)));
         foreach (var path in new[] { "/", "/primary", "/master", "/read-write", "/leader" })
         {
             app.MapMethods(path, ["GET", "HEAD", "OPTIONS"], () => Probe(HealthChecks.IsPrimary(status, time.GetUtcNow())));
@@ -73,7 +73,7 @@ internal static class RestApi
         BasicAuthentication.Check(http, context.Settings.RestApiCredentials) ?? await handler().ConfigureAwait(false);
 
     private static string Prefix(AgentContext context) =>
-        DcsPaths.GroupPrefix(context.Settings.Dcs.Namespace, context.Settings.Dcs.Scope!, context.Settings.Group);
+        DcsPaths.GroupPrefix(context.Settings.Dcs.Namespace, context.Settings.Dcs.Scope!, context.Settings.DcsGroup);
 
     private static async Task<string?> ReadKeyAsync(AgentContext context, string key, CancellationToken ct)
     {
@@ -238,7 +238,7 @@ internal static class RestApi
         var clusters = TopologyBuilder.Build(context.Settings.Dcs.Namespace, snapshot.Items);
         var (dcs, _) = GroupKeys.Decode(prefix, snapshot.Items, context.Settings.Ha);
         var members = new JsonArray();
-        foreach (var m in clusters.SelectMany(c => c.Members).Where(m => m.Group == context.Settings.Group))
+        foreach (var m in clusters.SelectMany(c => c.Members).Where(m => m.Group == context.Settings.DcsGroup))
         {
             var entry = new JsonObject
             {

@@ -6,6 +6,44 @@ namespace CitusHa.Agent.Api;
 /// <summary>Patroni's <c>GET /patroni</c> document: what peers read during a race and tools show.</summary>
 internal static class StatusDocument
 {
+    /// <summary>How long <c>GET /patroni</c> waits for pg_stat_replication before answering without it.</summary>
+    private static readonly TimeSpan ReplicationTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The document with, on a running primary, Patroni's <c>replication</c> list (pg_stat_replication
+    /// read now, as Patroni does). Bounded: a slow or failing query leaves the list out, never the answer.
+    /// </summary>
+    public static async Task<JsonObject> BuildWithReplicationAsync(AgentStatus status, Core.Postgres.IPostgresControl postgres, CancellationToken cancellationToken)
+    {
+        var document = Build(status);
+        if (status.Last?.Postgres is not { AcceptingConnections: true, InRecovery: false })
+        {
+            return document;
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(ReplicationTimeout);
+        try
+        {
+            var rows = await postgres.ReplicationAsync(deadline.Token).ConfigureAwait(false);
+            document["replication"] = new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
+            {
+                ["usename"] = r.UserName,
+                ["application_name"] = r.ApplicationName,
+                ["client_addr"] = r.ClientAddress,
+                ["state"] = r.State,
+                ["sync_state"] = r.SyncState,
+                ["sync_priority"] = r.SyncPriority,
+            })]);
+        }
+        catch (Exception e) when (e is Core.Errors.CitusHaException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // The document is still true without the list; monitoring sees it missing, not wrong.
+        }
+
+        return document;
+    }
+
     public static JsonObject Build(AgentStatus status)
     {
         var settings = status.Settings;

@@ -148,7 +148,7 @@ internal sealed class SwitchoverEndpoint(AgentContext context, Action<string> wa
         return await PollAsync(dcs.Leader?.Name, candidate, failover && leader is null, ct).ConfigureAwait(false);
     }
 
-    private string Prefix => DcsPaths.GroupPrefix(context.Settings.Dcs.Namespace, context.Settings.Dcs.Scope!, context.Settings.Group);
+    private string Prefix => DcsPaths.GroupPrefix(context.Settings.Dcs.Namespace, context.Settings.Dcs.Scope!, context.Settings.DcsGroup);
 
     private static bool HasZone(string text) =>
         text.EndsWith('Z') || text.EndsWith('z') || System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d{2}:?\d{2}$");

@@ -78,7 +78,7 @@ internal static class RunCommand
     /// </summary>
     private static async Task EnsureUniqueNameAsync(AgentSettings settings, CancellationToken cancellationToken)
     {
-        var key = Core.Dcs.DcsPaths.MemberKey(settings.Dcs.Namespace, settings.Dcs.Scope!, settings.Group, settings.Name);
+        var key = Core.Dcs.DcsPaths.MemberKey(settings.Dcs.Namespace, settings.Dcs.Scope!, settings.DcsGroup, settings.Name);
         Core.Dcs.DcsSnapshot snapshot;
         var store = DcsConnection.Open(settings.Dcs);
         await using (store.ConfigureAwait(false))

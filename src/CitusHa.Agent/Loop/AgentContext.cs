@@ -29,7 +29,7 @@ internal sealed class AgentContext(AgentSettings settings, IDcsStore store, IPos
     /// <summary>Reads the configuration again (file and environment) for a reload; throws a CitusHaException naming the bad key.</summary>
     public Func<AgentSettings> LoadSettings { get; init; } = () => settings;
 
-    public string Key(string name) => DcsPaths.GroupKey(Settings.Dcs.Namespace, Settings.Dcs.Scope!, Settings.Group, name);
+    public string Key(string name) => DcsPaths.GroupKey(Settings.Dcs.Namespace, Settings.Dcs.Scope!, Settings.DcsGroup, name);
 
     public string MyName => Settings.Name;
 

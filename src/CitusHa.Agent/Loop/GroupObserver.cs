@@ -14,7 +14,7 @@ namespace CitusHa.Agent.Loop;
 /// </summary>
 internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, LeaseKeeper lease, IPostgresControl postgres, PeerClient peers, TimeProvider time)
 {
-    public string GroupPrefix { get; } = DcsPaths.GroupPrefix(settings.Dcs.Namespace, settings.Dcs.Scope!, settings.Group);
+    public string GroupPrefix { get; } = DcsPaths.GroupPrefix(settings.Dcs.Namespace, settings.Dcs.Scope!, settings.DcsGroup);
 
     /// <summary>The revision of the last successful read (watches start after it).</summary>
     public long Revision { get; private set; }

@@ -16,7 +16,7 @@ internal sealed class MemberRecordWriter(AgentSettings settings, IDcsStore store
     private string? lastJson;
     private long lastLease;
 
-    public string Key { get; } = DcsPaths.MemberKey(settings.Dcs.Namespace, settings.Dcs.Scope!, settings.Group, settings.Name);
+    public string Key { get; } = DcsPaths.MemberKey(settings.Dcs.Namespace, settings.Dcs.Scope!, settings.DcsGroup, settings.Name);
 
     public static string StateOf(PostgresObservation pg, string? operationState) =>
         operationState ?? pg switch

@@ -20,6 +20,12 @@ public sealed record AgentSettings
 
     public bool IsCoordinator => Citus is not null && Group == 0;
 
+    /// <summary>
+    /// The group directory of this member's keys in etcd: its Citus group, or null for a plain cluster
+    /// (no <c>citus:</c> section), whose keys Patroni keeps directly under the scope.
+    /// </summary>
+    public int? DcsGroup => Citus is null ? null : Group;
+
     public bool IsWorker => Citus is not null && Group != 0;
 
     public required DcsSettings Dcs { get; init; }

@@ -22,13 +22,18 @@ public static class DcsPaths
     /// <summary>The prefix of every key of one cluster (all its groups), with a trailing slash.</summary>
     public static string ClusterPrefix(string @namespace, string scope) => $"{NamespacePrefix(@namespace)}{scope}/";
 
-    /// <summary>The prefix of one Citus group's keys, with a trailing slash.</summary>
-    public static string GroupPrefix(string @namespace, string scope, int group) => $"{ClusterPrefix(@namespace, scope)}{group}/";
+    /// <summary>
+    /// The prefix of one group's keys, with a trailing slash: <c>&lt;scope&gt;/&lt;group&gt;/</c> for a
+    /// Citus group, the cluster's own prefix for a plain cluster (<paramref name="group"/> null), as
+    /// Patroni lays them out.
+    /// </summary>
+    public static string GroupPrefix(string @namespace, string scope, int? group) =>
+        group is { } g ? $"{ClusterPrefix(@namespace, scope)}{g.ToString(System.Globalization.CultureInfo.InvariantCulture)}/" : ClusterPrefix(@namespace, scope);
 
-    public static string MemberKey(string @namespace, string scope, int group, string member) =>
+    public static string MemberKey(string @namespace, string scope, int? group, string member) =>
         $"{GroupPrefix(@namespace, scope, group)}{Members}/{member}";
 
-    public static string GroupKey(string @namespace, string scope, int group, string key) =>
+    public static string GroupKey(string @namespace, string scope, int? group, string key) =>
         $"{GroupPrefix(@namespace, scope, group)}{key}";
 
     /// <summary>

@@ -353,12 +353,16 @@ public sealed class LocalFormation : IAsyncDisposable
         var endpoint = options.EtcdEndpointFor?.Invoke(member.Name) ?? EtcdEndpoint;
         var yaml = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"scope: {options.Scope}")
-            .AppendLine(CultureInfo.InvariantCulture, $"name: {member.Name}")
-            .AppendLine("citus:")
-            .AppendLine(CultureInfo.InvariantCulture, $"  group: {member.Group}")
-            .AppendLine(CultureInfo.InvariantCulture, $"  database: {options.CitusDatabase}")
-            .AppendLine(CultureInfo.InvariantCulture, $"  library: {options.CitusLibrary}")
-            .AppendLine("etcd3:")
+            .AppendLine(CultureInfo.InvariantCulture, $"name: {member.Name}");
+        if (!options.Plain)
+        {
+            yaml.AppendLine("citus:")
+                .AppendLine(CultureInfo.InvariantCulture, $"  group: {member.Group}")
+                .AppendLine(CultureInfo.InvariantCulture, $"  database: {options.CitusDatabase}")
+                .AppendLine(CultureInfo.InvariantCulture, $"  library: {options.CitusLibrary}");
+        }
+
+        yaml.AppendLine("etcd3:")
             .AppendLine(CultureInfo.InvariantCulture, $"  hosts: {endpoint}")
             .AppendLine("restapi:")
             .AppendLine(CultureInfo.InvariantCulture, $"  listen: 127.0.0.1:{member.ApiPort}");

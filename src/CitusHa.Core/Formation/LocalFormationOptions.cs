@@ -24,6 +24,12 @@ public sealed record LocalFormationOptions
     /// <summary>The formation's Citus database (citus.database).</summary>
     public string CitusDatabase { get; init; } = "citus";
 
+    /// <summary>
+    /// A plain Patroni cluster: no <c>citus:</c> section, one group, keys directly under the scope
+    /// (only with <see cref="Groups"/> 1).
+    /// </summary>
+    public bool Plain { get; init; }
+
     /// <summary>citus.library: "auto" uses Citus where it is installed, "off" runs plain PostgreSQL HA.</summary>
     public string CitusLibrary { get; init; } = "auto";
 

@@ -75,4 +75,7 @@ public interface IPostgresControl : IAsyncDisposable
 
     /// <summary>Standby names (application_name) currently streaming from this primary, with their flush position.</summary>
     Task<IReadOnlyList<(string Name, long FlushLsn)>> StreamingStandbysAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every connection in pg_stat_replication (standbys, pg_basebackup, logical walsenders), for the REST API.</summary>
+    Task<IReadOnlyList<ReplicationConnection>> ReplicationAsync(CancellationToken cancellationToken);
 }

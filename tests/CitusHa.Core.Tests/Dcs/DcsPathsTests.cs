@@ -12,6 +12,18 @@ public sealed class DcsPathsTests
         DcsPaths.ClusterPrefix("/service/", "batman").ShouldBe("/service/batman/");
     }
 
+    [Fact]
+    public void A_plain_cluster_s_keys_sit_directly_under_the_scope_as_in_Patroni_and_parse_back_without_a_group()
+    {
+        DcsPaths.GroupPrefix("/service", "batman", null).ShouldBe("/service/batman/");
+        DcsPaths.GroupKey("/service", "batman", null, "leader").ShouldBe("/service/batman/leader");
+        var member = DcsPaths.MemberKey("/service/", "batman", null, "pg-1");
+        member.ShouldBe("/service/batman/members/pg-1");
+        DcsPaths.TryParse("/service", member, out var path).ShouldBeTrue();
+        path.Group.ShouldBeNull();
+        path.Key.ShouldBe("members/pg-1");
+    }
+
     [Theory]
     [InlineData("/service/batman/0/leader", "batman", 0, "leader", null)]
     [InlineData("/service/batman/12/members/w-1", "batman", 12, "members/w-1", "w-1")]

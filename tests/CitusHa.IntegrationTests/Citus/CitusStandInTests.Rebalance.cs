@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using CitusHa.Testing;
 using CitusHa.Testing.PowerShell;
 using Npgsql;
 
@@ -124,6 +125,49 @@ public sealed partial class CitusStandInTests
         Property(slow.Output[3], "State").ShouldBe("Cancelled");
         Property(slow.Output[4], "State").ShouldBe("Cancelled");
         Property(slow.Output[4], "JobId").ShouldBe(Property(slow.Output[0], "JobId"));
+    }
+
+    /// <summary>
+    /// The job lives in the coordinator's catalog, which its standby replicates: when the coordinator's
+    /// primary is killed mid-wait, Wait-CitusRebalance keeps looking, finds the new primary through
+    /// etcd, and returns the job finished there.
+    /// </summary>
+    [Fact]
+    public async Task Wait_CitusRebalance_follows_the_job_through_a_coordinator_failover()
+    {
+        var ct = Minutes(3);
+        await WaitForNoRunningRebalanceAsync(ct);
+        using var session = ModuleSession.Open();
+        session.ScriptTimeout = TimeSpan.FromMinutes(2);
+        await PlanMovesAsync(ct, ("8 s", null), ("8 s", null));
+        var started = session.Invoke(Credential + "Connect-CitusCluster demo -Endpoint $endpoint -PostgresCredential $credential | Out-Null; Start-CitusRebalance",
+            ModuleVariables(citus.Formation.SuperuserPassword));
+        var jobId = (long)Property(started.Output.ShouldHaveSingleItem(started.Describe()), "JobId")!;
+        var leader = await citus.LeaderAsync(0, ct);
+        var standby = citus.Formation.Members.Single(m => m.Group == 0 && m.Name != leader.Name);
+        await TestTimeouts.WaitUntilAsync(async () =>
+        {
+            await using var db = new NpgsqlConnection(citus.ConnectionString(standby, CitusHarness.Database));
+            await db.OpenAsync(ct);
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_catalog.pg_dist_background_job WHERE job_id = $1", db) { Parameters = { new() { Value = jobId } } };
+            return (long)(await count.ExecuteScalarAsync(ct))! == 1;
+        }, TimeSpan.FromSeconds(10), "the job replicated to the coordinator's standby", ct);
+
+        using var wait = session.CreatePowerShell();
+        wait.AddScript("$ProgressPreference = 'Continue'; Wait-CitusRebalance -TimeoutSec 90");
+        var waiting = Task.Factory.FromAsync(wait.BeginInvoke(), wait.EndInvoke);
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        var (old, _, _) = await CitusStories.UnplannedCoordinatorFailoverAsync(citus, ct);
+
+        var output = await waiting.WaitAsync(TimeSpan.FromSeconds(100), ct);
+        wait.Streams.Error.ShouldBeEmpty(string.Join("; ", wait.Streams.Error));
+        var job = output.ShouldHaveSingleItem();
+        Property(job, "JobId").ShouldBe(jobId);
+        Property(job, "State").ShouldBe("Finished");
+        Property(job, "Coordinator").ShouldNotBe(old.Name, "read from the new coordinator primary");
+        wait.Streams.Progress.ShouldContain(p => p.StatusDescription.Contains("cannot be read", StringComparison.Ordinal), "the wait said it was looking for the coordinator");
+        session.Invoke("Disconnect-CitusCluster");
+        await CitusStories.RejoinAsync(citus, old, ct);
     }
 
     private async Task PlanMovesAsync(CancellationToken ct, params (string Duration, string? FailWith)[] moves)

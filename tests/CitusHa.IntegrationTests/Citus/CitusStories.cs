@@ -85,6 +85,14 @@ internal static class CitusStories
     /// <summary>Kills the coordinator's leader: the new one takes group 0's primary row and serves the workers' events.</summary>
     public static async Task CoordinatorFailoverAsync(CitusHarness citus, CancellationToken ct)
     {
+        var (old, _, _) = await UnplannedCoordinatorFailoverAsync(citus, ct);
+        await citus.SwitchoverAsync(1, ct);
+        await RejoinAsync(citus, old, ct);
+    }
+
+    /// <summary>Kills group 0's leader (agent and PostgreSQL); group 0's primary row follows the new coordinator primary and keeps its nodeid.</summary>
+    public static async Task<(LocalMember Old, LocalMember Promoted, NodeRow PrimaryRow)> UnplannedCoordinatorFailoverAsync(CitusHarness citus, CancellationToken ct)
+    {
         await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(20), ct);
         var primaryRow = (await citus.PgDistNodeAsync(ct)).Single(r => r.Group == 0 && r.Role == "primary");
         var old = await citus.LeaderAsync(0, ct);
@@ -93,9 +101,7 @@ internal static class CitusStories
         var promoted = await citus.WaitForNewLeaderAsync(0, old.Name, ct);
         await TestTimeouts.WaitUntilAsync(async () =>
             (await citus.PgDistNodeAsync(ct)).Any(r => r.NodeId == primaryRow.NodeId && r.Port == promoted.PostgresPort), TimeSpan.FromSeconds(10), "group 0's primary row on the new coordinator", ct);
-
-        await citus.SwitchoverAsync(1, ct);
-        await RejoinAsync(citus, old, ct);
+        return (old, promoted, primaryRow);
     }
 
     /// <summary>

@@ -528,6 +528,23 @@ public sealed class PostgresInstance : IPostgresControl
         return standbys;
     }
 
+    public Task<IReadOnlyList<ReplicationConnection>> ReplicationAsync(CancellationToken cancellationToken) =>
+        SqlAsync<IReadOnlyList<ReplicationConnection>>(async () =>
+        {
+            await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(
+                "SELECT usename::text, application_name, host(client_addr), state, sync_state, sync_priority FROM pg_stat_replication ORDER BY application_name, pid", connection);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<ReplicationConnection>();
+            string? Text(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(new ReplicationConnection(Text(0), Text(1), Text(2), Text(3), Text(4), reader.IsDBNull(5) ? null : reader.GetInt32(5)));
+            }
+
+            return rows;
+        });
+
     public Task ExecuteAsync(string sql, CancellationToken cancellationToken) =>
         SqlAsync(() => ExecuteCoreAsync(sql, cancellationToken));
 
