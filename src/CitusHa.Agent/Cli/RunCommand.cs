@@ -151,6 +151,7 @@ internal static class RunCommand
             ReplicationUserName = settings.Postgres.ReplicationUserName,
             ReplicationPassword = settings.Postgres.ReplicationPassword,
             Parameters = citus.Parameters(settings),
+            HbaLines = settings.Postgres.PgHba,
             RunAsUser = settings.RunAsUser,
         };
         var postgres = new PostgresInstance(postgresOptions, time);

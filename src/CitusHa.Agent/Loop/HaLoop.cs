@@ -153,6 +153,11 @@ internal sealed class HaLoop : BackgroundService
             CitusLog.Mode(context.Logger, context.MyName, context.Settings.Group, context.Citus.Explanation);
         }
 
+        if (context.Settings.UnsupportedKeys.Count > 0)
+        {
+            LoopLog.UnsupportedSettings(context.Logger, context.MyName, string.Join(", ", context.Settings.UnsupportedKeys));
+        }
+
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var watch = WatchGroupAsync(watching.Token);
         var postmaster = WatchPostmasterAsync(watching.Token);

@@ -32,4 +32,7 @@ internal static partial class LoopLog
 
     [LoggerMessage(1010, LogLevel.Information, "{Member}: {Line}", EventName = "PostgresOutput")]
     public static partial void PostgresOutput(ILogger logger, string member, string line);
+
+    [LoggerMessage(1011, LogLevel.Warning, "{Member}: the configuration sets Patroni settings this agent does not act on: {Keys}", EventName = "UnsupportedSettings")]
+    public static partial void UnsupportedSettings(ILogger logger, string member, string keys);
 }

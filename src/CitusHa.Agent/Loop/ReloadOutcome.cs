@@ -37,6 +37,7 @@ internal sealed record ReloadOutcome(IReadOnlyList<string> PendingRestart, IRead
         Check("postgresql.connect_address", $"{running.Postgres.ConnectHost}:{running.Postgres.ConnectPort}", $"{fresh.Postgres.ConnectHost}:{fresh.Postgres.ConnectPort}");
         Check("postgresql.authentication", (running.Postgres.SuperuserName, running.Postgres.SuperuserPassword, running.Postgres.ReplicationUserName, running.Postgres.ReplicationPassword),
             (fresh.Postgres.SuperuserName, fresh.Postgres.SuperuserPassword, fresh.Postgres.ReplicationUserName, fresh.Postgres.ReplicationPassword));
+        Check("postgresql.pg_hba", string.Join('\n', running.Postgres.PgHba ?? []), string.Join('\n', fresh.Postgres.PgHba ?? []));
         Check("tags", (running.NoFailover, running.FailoverPriority, running.NoSync, running.NoLoadBalance), (fresh.NoFailover, fresh.FailoverPriority, fresh.NoSync, fresh.NoLoadBalance));
         return changed;
     }

@@ -26,6 +26,9 @@ public sealed record AgentSettings
     /// </summary>
     public int? DcsGroup => Citus is null ? null : Group;
 
+    /// <summary>Patroni settings found in the configuration that this agent recognises but does not act on (logged once at start).</summary>
+    public IReadOnlyList<string> UnsupportedKeys { get; init; } = [];
+
     public bool IsWorker => Citus is not null && Group != 0;
 
     public required DcsSettings Dcs { get; init; }
@@ -107,6 +110,9 @@ public sealed record PostgresSettings
     public string ReplicationPassword { get; init; } = string.Empty;
 
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>postgresql.pg_hba: the lines of pg_hba.conf as Patroni users give them; null keeps the agent's own rules.</summary>
+    public IReadOnlyList<string>? PgHba { get; init; }
 
     public override string ToString() => $"PostgresSettings {{ DataDirectory = {DataDirectory}, Port = {Port}, passwords hidden }}";
 }

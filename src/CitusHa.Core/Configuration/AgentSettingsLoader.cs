@@ -44,6 +44,51 @@ public static class AgentSettingsLoader
         ("RUN_AS", "citusha.run_as"),
     ];
 
+    /// <summary>
+    /// Patroni settings this agent recognises but does not act on: named in one warning at start, so a
+    /// Patroni user sees what their file asks for that will not happen. Prefixes cover a whole section.
+    /// </summary>
+    private static readonly string[] UnsupportedPatroniKeys =
+    [
+        "postgresql.pg_ident", "postgresql.callbacks", "postgresql.basebackup", "postgresql.create_replica_methods",
+        "postgresql.recovery_conf", "postgresql.custom_conf", "postgresql.config_dir", "postgresql.pgpass",
+        "postgresql.use_unix_socket", "postgresql.use_unix_socket_repl", "postgresql.authentication.rewind",
+        "postgresql.remove_data_directory_on_diverged_timelines", "postgresql.pre_promote", "postgresql.before_stop",
+        "bootstrap.initdb", "bootstrap.pg_hba", "bootstrap.users", "bootstrap.post_bootstrap", "bootstrap.post_init", "bootstrap.method",
+        "bootstrap.dcs.failsafe_mode", "bootstrap.dcs.standby_cluster", "failsafe_mode", "standby_cluster",
+        "tags.clonefrom", "tags.replicatefrom", "tags.nostream",
+        "restapi.allowlist", "restapi.allowlist_include_members", "restapi.verify_client", "restapi.http_extra_headers", "restapi.https_extra_headers",
+        "log", "ctl", "kubernetes", "consul", "zookeeper", "exhibitor", "raft", "etcd",
+    ];
+
+    private static readonly string[] HbaTypes = ["local", "host", "hostssl", "hostnossl", "hostgssenc", "hostnogssenc", "include", "include_if_exists", "include_dir"];
+
+    /// <summary>postgresql.pg_hba as given; each line must begin with a pg_hba.conf connection type (or be a comment), or PostgreSQL would refuse to start.</summary>
+    private static IReadOnlyList<string>? HbaLines(ConfigTree tree)
+    {
+        if (tree.GetList("postgresql.pg_hba") is not { } lines)
+        {
+            return tree.Get("postgresql.pg_hba") is { Length: > 0 }
+                ? throw tree.Invalid("postgresql.pg_hba", "must be a list of pg_hba.conf lines (- host all all 10.0.0.0/8 scram-sha-256)")
+                : null;
+        }
+
+        foreach (var line in lines)
+        {
+            var trimmed = line.Trim();
+            var first = trimmed.Split([' ', '\t'], 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? string.Empty;
+            if (trimmed.Length > 0 && !trimmed.StartsWith('#') && !HbaTypes.Contains(first, StringComparer.Ordinal))
+            {
+                throw tree.Invalid("postgresql.pg_hba", $"has the line '{trimmed}', which is not a pg_hba.conf rule: each line starts with one of {string.Join(", ", HbaTypes)}");
+            }
+        }
+
+        return lines;
+    }
+
+    private static IReadOnlyList<string> Unsupported(ConfigTree tree) =>
+        [.. UnsupportedPatroniKeys.Where(k => tree.Values.Keys.Any(v => v == k || v.StartsWith(k + ".", StringComparison.Ordinal)))];
+
     /// <summary>The citus section; absent (no group, no database) means a plain PostgreSQL group.</summary>
     private static Citus.CitusSettings? Citus(ConfigTree tree)
     {
@@ -221,7 +266,9 @@ public static class AgentSettingsLoader
                 ReplicationUserName = tree.Get("postgresql.authentication.replication.username") ?? "replicator",
                 ReplicationPassword = tree.Get("postgresql.authentication.replication.password") ?? throw tree.Invalid("postgresql.authentication.replication.password", "is required (or its _FILE variant / password_file)"),
                 Parameters = tree.Section("postgresql.parameters"),
+                PgHba = HbaLines(tree),
             },
+            UnsupportedKeys = Unsupported(tree),
             Ha = ha,
             NoFailover = tree.Bool("tags.nofailover") ?? false,
             FailoverPriority = tree.WholeNumber("tags.failover_priority", 0, 1000000) ?? 1,

@@ -14,6 +14,7 @@ public sealed class ConfigTree
 {
     private readonly Dictionary<string, string> values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> origins = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<string>> lists = new(StringComparer.Ordinal);
 
     public IReadOnlyDictionary<string, string> Values => values;
 
@@ -58,6 +59,9 @@ public sealed class ConfigTree
     }
 
     public string? Get(string key) => values.GetValueOrDefault(key);
+
+    /// <summary>A YAML list as its items (pg_hba lines may hold commas, so the comma-joined value will not do); null when absent or not a list.</summary>
+    public IReadOnlyList<string>? GetList(string key) => lists.GetValueOrDefault(key);
 
     /// <summary>Where a key's value came from (file, variable), for error messages.</summary>
     public string OriginOf(string key) => origins.GetValueOrDefault(key) ?? "the defaults";
@@ -139,6 +143,7 @@ public sealed class ConfigTree
             case YamlSequenceNode sequence:
                 // Lists (etcd3.hosts, pg_hba lines) are kept as one comma-joined value.
                 Set(path, string.Join(",", sequence.Children.OfType<YamlScalarNode>().Select(s => s.Value)), sourceName);
+                lists[path] = [.. sequence.Children.OfType<YamlScalarNode>().Select(s => s.Value ?? string.Empty)];
                 break;
             case YamlScalarNode scalar when scalar.Value is { } value && !(scalar.Style == ScalarStyle.Plain && value is "~" or "null"):
                 Set(path, value, sourceName);

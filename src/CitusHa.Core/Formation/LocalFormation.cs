@@ -400,6 +400,15 @@ public sealed class LocalFormation : IAsyncDisposable
             yaml.AppendLine(CultureInfo.InvariantCulture, $"  bin_dir: {bin}");
         }
 
+        if (options.PgHba is { } hba)
+        {
+            yaml.AppendLine("  pg_hba:");
+            foreach (var line in hba)
+            {
+                yaml.AppendLine(CultureInfo.InvariantCulture, $"    - '{line.Replace("'", "''", StringComparison.Ordinal)}'");
+            }
+        }
+
         if (options.PostgresParameters.Count > 0)
         {
             yaml.AppendLine("  parameters:");

@@ -30,6 +30,9 @@ public sealed record LocalFormationOptions
     /// </summary>
     public bool Plain { get; init; }
 
+    /// <summary>postgresql.pg_hba for every member; null keeps the agent's own rules.</summary>
+    public IReadOnlyList<string>? PgHba { get; init; }
+
     /// <summary>citus.library: "auto" uses Citus where it is installed, "off" runs plain PostgreSQL HA.</summary>
     public string CitusLibrary { get; init; } = "auto";
 

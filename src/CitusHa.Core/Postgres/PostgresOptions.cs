@@ -25,6 +25,12 @@ public sealed record PostgresOptions
 
     public string ReplicationPassword { get; init; } = string.Empty;
 
+    /// <summary>
+    /// pg_hba.conf lines from postgresql.pg_hba; null keeps the agent's own rules (scram for
+    /// replication and every user). The agent's socket line comes first either way.
+    /// </summary>
+    public IReadOnlyList<string>? HbaLines { get; init; }
+
     /// <summary>Extra postgresql.conf settings; ours (listen_addresses, port, replication) win over these.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 

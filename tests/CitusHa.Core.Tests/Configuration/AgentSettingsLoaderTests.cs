@@ -42,6 +42,56 @@ public sealed class AgentSettingsLoaderTests : IDisposable
         settings.WatchdogSafetyMargin.ShouldBe(TimeSpan.FromSeconds(mode is null ? 2 : 3));
     }
 
+    private const string WithHba = """
+        scope: demo
+        name: m1
+        postgresql:
+          data_dir: /var/lib/citusha/data
+          authentication:
+            superuser: {username: postgres, password: s}
+            replication: {username: replicator, password: r}
+          pg_hba:
+            - host replication replicator 10.0.0.0/8 scram-sha-256
+            - host all analyst,reporter 10.1.0.0/16 scram-sha-256
+            - "# office VPN"
+            - hostssl all all 0.0.0.0/0 scram-sha-256
+          callbacks: {on_start: /bin/true}
+          pg_ident: ["map1 root postgres"]
+        bootstrap:
+          initdb: [{encoding: UTF8}, data-checksums]
+        tags: {clonefrom: true}
+        """;
+
+    [Fact]
+    public void Pg_hba_lines_are_kept_as_given_commas_included()
+    {
+        var settings = AgentSettingsLoader.Load(File("hba.yml", WithHba), Env());
+        settings.Postgres.PgHba.ShouldBe([
+            "host replication replicator 10.0.0.0/8 scram-sha-256",
+            "host all analyst,reporter 10.1.0.0/16 scram-sha-256",
+            "# office VPN",
+            "hostssl all all 0.0.0.0/0 scram-sha-256",
+        ]);
+        AgentSettingsLoader.Load(File("min.yml", Minimal), Env()).Postgres.PgHba.ShouldBeNull("no pg_hba: the agent's own rules");
+    }
+
+    [Fact]
+    public void A_pg_hba_line_PostgreSQL_would_refuse_is_named_before_anything_starts()
+    {
+        var error = Should.Throw<CitusHaException>(() => AgentSettingsLoader.Load(File("bad.yml", WithHba.Replace("hostssl all all", "hots all all", StringComparison.Ordinal)), Env()));
+        error.ErrorId.ShouldBe(ErrorIds.InvalidConfiguration);
+        error.Message.ShouldContain("postgresql.pg_hba");
+        error.Message.ShouldContain("'hots all all 0.0.0.0/0 scram-sha-256'");
+    }
+
+    [Fact]
+    public void Patroni_settings_the_agent_does_not_act_on_are_named()
+    {
+        AgentSettingsLoader.Load(File("hba.yml", WithHba), Env()).UnsupportedKeys
+            .ShouldBe(["postgresql.pg_ident", "postgresql.callbacks", "bootstrap.initdb", "tags.clonefrom"]);
+        AgentSettingsLoader.Load(File("min.yml", Minimal), Env()).UnsupportedKeys.ShouldBeEmpty();
+    }
+
     [Fact]
     public void An_unknown_watchdog_mode_is_named()
     {

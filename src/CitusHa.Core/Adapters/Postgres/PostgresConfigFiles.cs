@@ -110,12 +110,21 @@ internal sealed class PostgresConfigFiles
         File.SetUnixFileMode(PgPassPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
 
-    private string HbaText() =>
-        "# Written by the CitusHa agent.\n" +
-        "# The socket lives in the agent's state directory (mode 0700): only the PostgreSQL OS user reaches it.\n" +
-        "local   all             all                                     trust\n" +
-        $"host    replication     {options.ReplicationUserName,-15} all                     scram-sha-256\n" +
-        $"host    all             all             all                     scram-sha-256\n";
+    private string HbaText()
+    {
+        const string Header =
+            "# Written by the CitusHa agent.\n" +
+            "# The socket lives in the agent's state directory (mode 0700): only the PostgreSQL OS user reaches it.\n" +
+            "local   all             all                                     trust\n";
+        if (options.HbaLines is { } lines)
+        {
+            return Header + "# postgresql.pg_hba from the configuration:\n" + string.Concat(lines.Select(l => l + "\n"));
+        }
+
+        return Header +
+            $"host    replication     {options.ReplicationUserName,-15} all                     scram-sha-256\n" +
+            $"host    all             all             all                     scram-sha-256\n";
+    }
 
     private static void WriteAtomically(string path, string text)
     {
