@@ -119,9 +119,16 @@ public static class GroupKeys
 
     private static SyncState? Sync(DcsKeyValue? kv)
     {
-        if (Object(kv?.Value) is not { } sync || !sync.TryGetProperty("leader", out var leader) || leader.ValueKind != JsonValueKind.String)
+        if (kv is null)
         {
             return null;
+        }
+
+        if (Object(kv.Value) is not { } sync || !sync.TryGetProperty("leader", out var leader) || leader.ValueKind != JsonValueKind.String)
+        {
+            // Patroni's SyncState.empty(index): a key that cannot be read protects nothing, but keeps its
+            // revision, so the leader's next compare-and-swap replaces it instead of failing for ever.
+            return new SyncState(null, [], 0, kv.ModRevision);
         }
 
         var standbys = PatroniValues.SyncStandbyNames(sync);
