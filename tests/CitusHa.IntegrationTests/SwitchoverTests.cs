@@ -64,18 +64,29 @@ public sealed class SwitchoverTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Pause_stops_failover_and_resume_restores_it()
+    public async Task Pause_stops_failover_allows_a_switchover_to_a_named_candidate_and_resume_restores_it()
     {
-        var ct = TestTimeouts.After(TimeSpan.FromMinutes(3));
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(4));
         await using var harness = await FormationHarness.StartAsync(cancellationToken: ct);
-        var leader = (await harness.LeaderAsync(ct))!;
-        var other = harness.Formation.Members.First(m => m.Name != leader);
+        var first = (await harness.LeaderAsync(ct))!;
+        var other = harness.Formation.Members.First(m => m.Name != first);
 
         var (status, body) = await SendAsync(HttpMethod.Patch, $"{other.ApiUrl}/config", """{"pause":true}""", ct);
         status.ShouldBe(HttpStatusCode.OK, body);
         body.ShouldContain("\"pause\":true");
         await TestTimeouts.WaitUntilAsync(async () => (await harness.MembersAsync(ct)).All(m => m.State is not null), TimeSpan.FromSeconds(5), "members to see the pause", ct);
         await Task.Delay(TimeSpan.FromSeconds(2), ct); // one loop_wait for every member to read the config
+
+        // Patroni's manual failover in pause: a switchover to a named candidate is carried out, and the
+        // old leader comes back as its standby, all while the group stays paused.
+        var clock = Stopwatch.StartNew();
+        (status, body) = await SendAsync(HttpMethod.Post, $"{harness.Formation.Member(first).ApiUrl}/switchover", $$"""{"leader":"{{first}}","candidate":"{{other.Name}}"}""", ct);
+        output.WriteLine($"switchover in pause: {(int)status} {body} after {clock.Elapsed.TotalSeconds:0.00} s");
+        status.ShouldBe(HttpStatusCode.OK, body);
+        body.ShouldBe($"Successfully switched over to \"{other.Name}\"");
+        await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct, leader: other.Name).WithDiagnostics(harness, ct);
+        var leader = other.Name;
+        other = harness.Formation.Members.First(m => m.Name != leader);
 
         await harness.Formation.KillAsync(harness.Formation.Member(leader), postgresToo: true, ct);
         // Paused: after the lease runs out nobody takes over.

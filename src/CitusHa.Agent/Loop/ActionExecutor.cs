@@ -201,10 +201,6 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         _ = Start(OperationKind.Rewind, null, async ct =>
         {
             var observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
-            if (observed.PostmasterAlive)
-            {
-                await context.Postgres.StopAsync(StopMode.Fast, ct).ConfigureAwait(false);
-            }
 
             // A data directory that was a primary, that replayed on its own while the group had no
             // leader (a whole-group restart: it may hold WAL the winner never received, such as the
@@ -219,8 +215,16 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                 // read the old timeline, answer "no rewind required", and leave us diverged. Wait a
                 // loop_wait (not a spin: finishing wakes the loop), for at most a ttl; after that the
                 // leader is on our timeline for good and pg_rewind decides.
+                // PostgreSQL keeps running meanwhile (read-only): stopping it first would leave it down,
+                // and in pause nothing would start it again.
                 await Task.Delay(view.Settings.LoopWait, ct).ConfigureAwait(false);
                 return;
+            }
+
+            if (observed.PostmasterAlive)
+            {
+                await context.Postgres.StopAsync(StopMode.Fast, ct).ConfigureAwait(false);
+                observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
             }
 
             rewindWaitSince = null;
@@ -255,6 +259,13 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         }
 
         await StopAndReleaseAsync(cancellationToken).ConfigureAwait(false);
+        if (view.Dcs?.Paused == true)
+        {
+            // In pause nothing restarts a stopped PostgreSQL by itself: as Patroni's demote does, start
+            // it again at once, read-only, so it can follow the new leader (through the rewind check).
+            readOnlyWithoutUpstream = true;
+            await context.Postgres.StartReadOnlyAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -102,7 +102,9 @@ public static class Decider
 
         if (dcs.Paused)
         {
-            return new NoAction("PAUSE: I am the leader with the lock");
+            // Patroni's manual failover in pause: a switchover to a named candidate still runs (the
+            // request rules refuse the rest); nothing else is automatic.
+            return Switchover.FromLeader(view) ?? new NoAction("PAUSE: I am the leader with the lock");
         }
 
         return Switchover.FromLeader(view) ?? new NoAction("I am the leader with the lock");
@@ -126,7 +128,11 @@ public static class Decider
         var pg = view.Postgres;
         if (view.Dcs!.Paused)
         {
-            return new NoAction($"PAUSE: following {leader}; no automatic action");
+            // In pause a running standby still points itself at the leader (after a switchover in
+            // pause, Patroni's follow does the same); a stopped one is left as it is.
+            return pg.IsRunningReplica && pg.Upstream != leader
+                ? new FollowLeader(leader, $"PAUSE: following the new leader {leader}")
+                : new NoAction($"PAUSE: following {leader}; no automatic action");
         }
 
         if (pg.RunState == PostgresRunState.Starting)

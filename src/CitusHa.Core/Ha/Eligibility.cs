@@ -38,7 +38,10 @@ public static class Eligibility
 
         if (dcs.Paused)
         {
-            return (false, "the group is paused");
+            // Patroni's manual failover in pause: only the named candidate of a request that is due races.
+            return dcs.Failover is { IsEmpty: false, ScheduledAt: null } pausedRequest && pausedRequest.Candidate == me.Name
+                ? (true, "I am the requested candidate of a switchover in pause")
+                : (false, "the group is paused");
         }
 
         if (dcs.Failover is { IsEmpty: false } request && (request.ScheduledAt is null || request.ScheduledAt <= view.Now))

@@ -36,6 +36,13 @@ public sealed class DeciderTests
         { "my PostgreSQL has been starting for longer than primary_start_timeout", Leading(Primary() with { RunState = PostgresRunState.Starting, InRecovery = null, StartingSince = T0 - (11 * S) }).Standby("b"), typeof(HandOver), "starting for longer than primary_start_timeout" },
         { "the key has my name on an older lease", Leading() with { Lease = new LeaseView(MyLease + 1, T0 + (9 * S)) }, typeof(ReattachLeaderKey), "re-attaching" },
         { "paused leader does nothing", Leading().Paused(), typeof(NoAction), "PAUSE" },
+        { "paused leader hands over to a named candidate (manual failover in pause)", Leading().Paused().Request("me", "b"), typeof(HandOver), "handing over to b" },
+        { "paused leader refuses a switchover without a candidate", Leading().Paused().Request("me", null), typeof(ClearFailoverRequest), "needs a candidate" },
+        { "paused: the named candidate races", NoLeader().Paused().Request("old", "me"), typeof(AcquireLeaderKey), "switchover in pause" },
+        { "paused: another member does not race for the named candidate", NoLeader().Paused().Request("old", "b"), typeof(NoAction), "paused" },
+        { "paused: a scheduled request does not make the candidate race", NoLeader().Paused().Request("old", "me", T0 - S), typeof(NoAction), "paused" },
+        { "paused follower re-points a running standby at the new leader", Following(Replica(upstream: "old")).Paused(), typeof(FollowLeader), "PAUSE: following the new leader" },
+        { "paused follower leaves a stopped PostgreSQL alone", Following(Down()).Paused(), typeof(NoAction), "PAUSE" },
 
         // Switchover, leader side
         { "switchover to a named candidate", Leading().Request("me", "b"), typeof(HandOver), "handing over to b" },
@@ -50,7 +57,7 @@ public sealed class DeciderTests
         { "replica already streaming from the leader", Following(), typeof(NoAction), "following the leader leader" },
         { "replica streaming from an old leader", Following(Replica(upstream: "old")), typeof(FollowLeader), "following the new leader" },
         { "replica stopped", Following(Down()), typeof(FollowLeader), "starting as a replica" },
-        { "paused replica does nothing", Following(Replica(upstream: "old")).Paused(), typeof(NoAction), "PAUSE" },
+        { "paused replica following the leader does nothing", Following(Replica()).Paused(), typeof(NoAction), "PAUSE" },
 
         // The race
         { "no leader and I am the most advanced", NoLeader().Peer("b", 900), typeof(AcquireLeaderKey), "healthiest" },
