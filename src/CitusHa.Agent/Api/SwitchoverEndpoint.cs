@@ -109,7 +109,7 @@ internal sealed class SwitchoverEndpoint(AgentContext context, Action<string> wa
             return Results.Text("Switchover target and source are the same", statusCode: 400);
         }
 
-        if (scheduledAt is null && Precheck(dcs, leader, candidate) is { } refused)
+        if (scheduledAt is null && (Precheck(dcs, leader, candidate) ?? CandidateCheck(snapshot.Items, leader, candidate)) is { } refused)
         {
             return Results.Text(refused, statusCode: 412);
         }
@@ -149,6 +149,27 @@ internal sealed class SwitchoverEndpoint(AgentContext context, Action<string> wa
     }
 
     private string Prefix => DcsPaths.GroupPrefix(context.Settings.Dcs.Namespace, context.Settings.Dcs.Scope!, context.Settings.DcsGroup);
+
+    /// <summary>
+    /// The module's candidate rules (Core's CandidateRules, Patroni's is_failover_possible and
+    /// _is_healthiest_node): for a switchover the candidate (or some standby) must be running, not
+    /// tagged nofailover, within maximum_lag_on_failover and, with synchronous replication, a
+    /// synchronous standby; a failover's candidate must be running and not tagged nofailover.
+    /// </summary>
+    private string? CandidateCheck(IReadOnlyList<Core.Dcs.DcsKeyValue> items, string? leader, string? candidate)
+    {
+        var group = Core.Model.TopologyBuilder.Build(context.Settings.Dcs.Namespace, items)
+            .FirstOrDefault(c => c.Scope == context.Settings.Dcs.Scope)?.Groups.FirstOrDefault(g => g.Group == context.Settings.DcsGroup);
+        if (group is null)
+        {
+            return null;
+        }
+
+        var problem = leader is null && candidate is not null
+            ? Core.Operations.CandidateRules.CheckFailover(group, candidate)
+            : Core.Operations.CandidateRules.CheckSwitchover(group, candidate);
+        return problem is null ? null : $"{(leader is null ? "failover" : "switchover")} is not possible: {problem.Message}";
+    }
 
     private static bool HasZone(string text) =>
         text.EndsWith('Z') || text.EndsWith('z') || System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d{2}:?\d{2}$");

@@ -68,8 +68,8 @@ internal static class Views
         view with { Peers = new Dictionary<string, PeerStatus?>(view.Peers) { [name] = new PeerStatus(inRecovery, lsn, 1, noFailover, priority) } };
 
     /// <summary>Another member's key: a running standby (or one tagged nofailover).</summary>
-    public static GroupView Standby(this GroupView view, string name, bool noFailover = false) =>
-        view with { Dcs = view.Dcs! with { Members = [.. view.Dcs.Members, new MemberInfo(name, $"postgres://{name}:5432/postgres", $"http://{name}:8008/patroni", "running", "replica", 900, 1, noFailover)] } };
+    public static GroupView Standby(this GroupView view, string name, bool noFailover = false, long lsn = 900) =>
+        view with { Dcs = view.Dcs! with { Members = [.. view.Dcs.Members, new MemberInfo(name, $"postgres://{name}:5432/postgres", $"http://{name}:8008/patroni", "running", "replica", lsn, 1, noFailover)] } };
 
     public static GroupView SilentPeer(this GroupView view, string name) =>
         view with { Peers = new Dictionary<string, PeerStatus?>(view.Peers) { [name] = null } };
