@@ -89,7 +89,7 @@ internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, Lea
             Lsn = pg.Lsn,
             Upstream = UpstreamName(pg, dcs),
             CrashedAt = pg.ExitedUnexpectedlyAt,
-            StartingSince = state == PostgresRunState.Starting ? pg.PostmasterStartTime : null,
+            StartingSince = state == PostgresRunState.Starting ? pg.StartingSince : null,
         };
     }
 

@@ -36,6 +36,13 @@ public sealed record PostgresObservation
     /// <summary>When the postmaster exited without us asking it to, null if it did not.</summary>
     public DateTimeOffset? ExitedUnexpectedlyAt { get; init; }
 
+    /// <summary>
+    /// When the agent started a postmaster that has not accepted a connection since (a start still in
+    /// progress, e.g. a long crash recovery); null once it answered. A running server that stops
+    /// answering for a moment is not "starting": primary_start_timeout must not fire for it.
+    /// </summary>
+    public DateTimeOffset? StartingSince { get; init; }
+
     public DateTimeOffset? PostmasterStartTime { get; init; }
 
     /// <summary>Our child postmaster's process id while it runs (what the watchdog fences).</summary>

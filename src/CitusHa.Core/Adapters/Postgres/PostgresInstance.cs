@@ -21,6 +21,7 @@ public sealed class PostgresInstance : IPostgresControl
     private Process? postmaster;
     private bool stopRequested;
     private DateTimeOffset? exitedUnexpectedlyAt;
+    private DateTimeOffset? startingSince;
     private TaskCompletionSource exited = NewExitSignal();
     private readonly BoundedLog serverLog = new();
     private NpgsqlDataSource? localDataSource;
@@ -94,21 +95,29 @@ public sealed class PostgresInstance : IPostgresControl
         bool alive;
         DateTimeOffset? crashedAt;
         DateTimeOffset? startedAt;
+        DateTimeOffset? starting;
         int? pid;
         lock (gate)
         {
             alive = postmaster is { HasExited: false };
             crashedAt = exitedUnexpectedlyAt;
+            starting = alive ? startingSince : null;
             startedAt = alive ? new DateTimeOffset(postmaster!.StartTime.ToUniversalTime(), TimeSpan.Zero) : null;
             pid = alive ? postmaster!.Id : null;
         }
 
-        var observation = new PostgresObservation { HasData = hasData, PostmasterAlive = alive, ExitedUnexpectedlyAt = crashedAt, PostmasterStartTime = startedAt, PostmasterPid = pid };
+        var observation = new PostgresObservation { HasData = hasData, PostmasterAlive = alive, ExitedUnexpectedlyAt = crashedAt, PostmasterStartTime = startedAt, PostmasterPid = pid, StartingSince = starting };
         if (alive)
         {
             try
             {
-                return await QueryStatusAsync(observation, cancellationToken).ConfigureAwait(false);
+                var answered = await QueryStatusAsync(observation, cancellationToken).ConfigureAwait(false);
+                lock (gate)
+                {
+                    startingSince = null;
+                }
+
+                return answered with { StartingSince = null };
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
             {
@@ -217,6 +226,7 @@ public sealed class PostgresInstance : IPostgresControl
         lock (gate)
         {
             stopRequested = false;
+            startingSince = time.GetUtcNow();
             // The crash time stays until a start succeeds: primary_start_timeout counts from the first
             // crash of a crash loop, not from the latest attempt.
             process.Exited += (_, _) => OnExited(process);
@@ -245,6 +255,7 @@ public sealed class PostgresInstance : IPostgresControl
                     if (ReferenceEquals(process, postmaster) && !process.HasExited)
                     {
                         exitedUnexpectedlyAt = null;
+                        startingSince = null;
                     }
                 }
 

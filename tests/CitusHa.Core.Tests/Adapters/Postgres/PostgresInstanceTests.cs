@@ -196,6 +196,7 @@ public sealed class PostgresInstanceTests : IAsyncLifetime
         await a.StartReadOnlyAsync(ct);
         var readOnly = await a.ObserveAsync(ct);
         readOnly.ExitedUnexpectedlyAt.ShouldBeNull();
+        readOnly.StartingSince.ShouldBeNull("it answered: a later moment without an answer is not a start taking too long");
         readOnly.InRecovery.ShouldBe(true);
         readOnly.UpstreamHost.ShouldBeNull();
         (await ScalarAsync<long>(options, "SELECT count(*) FROM t")).ShouldBe(0);
