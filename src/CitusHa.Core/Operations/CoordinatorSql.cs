@@ -66,6 +66,17 @@ public static class CoordinatorSql
         try
         {
             await db.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // etcd names the leader a moment before its promotion ends: a server still in recovery is
+            // not the coordinator's primary yet (Citus' functions would fail or read the past there).
+            await using (var recovery = new NpgsqlCommand("SELECT pg_catalog.pg_is_in_recovery()", db))
+            {
+                if (await recovery.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+                {
+                    throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.PostgresUnavailable,
+                        $"The coordinator's leader {address} is still being promoted (its PostgreSQL is in recovery). Try again in a moment.", address.ToString());
+                }
+            }
+
             return (db, address);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
@@ -99,6 +110,10 @@ public static class CoordinatorSql
                 $"The coordinator at {address} has no database '{connection.CitusDatabase}'. Give the Citus database with -Database (citus.database in the agent's configuration).", address.ToString(), e),
             PostgresException { SqlState: "42883" or "42P01" } p => new CitusHaException(CitusErrorKind.NotFound, ErrorIds.NotCitus,
                 $"Database '{connection.CitusDatabase}' on the coordinator at {address} is not a Citus database ({p.MessageText}). Is this a Citus formation, and is -Database right?", address.ToString(), e),
+            // Read-only (a server demoted or not yet promoted), shutting down, or not accepting connections yet:
+            // the coordinator is changing hands, which a wait rides out and a retry fixes.
+            PostgresException { SqlState: "25006" or "57P01" or "57P02" or "57P03" } p => new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.PostgresUnavailable,
+                $"The coordinator at {address} cannot do this now ({p.MessageText}); is it changing hands? Try again in a moment.", address.ToString(), e),
             PostgresException { SqlState: "42501" } p => new CitusHaException(CitusErrorKind.Unauthorized, ErrorIds.PostgresAuthenticationFailed,
                 $"'{user}' may not do this on the coordinator at {address}: {p.MessageText}. Use the superuser (-PostgresCredential).", address.ToString(), e),
             PostgresException p => new CitusHaException(CitusErrorKind.Conflict, ErrorIds.PostgresFailed,
