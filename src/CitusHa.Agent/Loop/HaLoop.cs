@@ -129,7 +129,6 @@ internal sealed class HaLoop : BackgroundService
         try
         {
             var pending = await context.Postgres.ReloadLocalParametersAsync(request.Parameters, cancellationToken).ConfigureAwait(false);
-            parameters.RecheckPending();
             foreach (var key in request.NeedAgentRestart)
             {
                 LoopLog.Decision(context.Logger, context.MyName, $"configuration reload: '{key}' changed; restart the agent to apply it");

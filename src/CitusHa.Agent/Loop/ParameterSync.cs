@@ -19,13 +19,10 @@ internal sealed class ParameterSync(AgentContext context)
 
     private Dictionary<string, string>? applied;
     private DateTimeOffset? appliedForStart;
-    private bool recheckPending;
 
     /// <summary>Every parameter PostgreSQL reports as pending_restart (from the group's config or the local file).</summary>
     public IReadOnlyList<string> PendingRestart { get; private set; } = [];
 
-    /// <summary>Re-read pending_restart at the next cycle (after the local files changed).</summary>
-    public void RecheckPending() => recheckPending = true;
 
     public async Task SyncAsync(GroupView view, PostgresObservation pg, CancellationToken cancellationToken)
     {
@@ -39,13 +36,10 @@ internal sealed class ParameterSync(AgentContext context)
         if (appliedForStart == pg.PostmasterStartTime && applied is not null
             && applied.Count == desired.Count && applied.All(a => desired.TryGetValue(a.Key, out var v) && v == a.Value))
         {
-            // The server processes a reload asynchronously: ask once more, a cycle after applying.
-            if (recheckPending)
-            {
-                PendingRestart = await context.Postgres.PendingRestartAsync(cancellationToken).ConfigureAwait(false);
-                recheckPending = false;
-            }
-
+            // The server processes a reload asynchronously, late under load: asking only once after
+            // applying could miss it for good. Ask every cycle, as Patroni's status query does (one
+            // local query; the answer also changes when someone edits postgresql.auto.conf by hand).
+            PendingRestart = await context.Postgres.PendingRestartAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -57,7 +51,6 @@ internal sealed class ParameterSync(AgentContext context)
         }
 
         PendingRestart = needRestart;
-        recheckPending = true;
         applied = desired;
         appliedForStart = pg.PostmasterStartTime;
     }
