@@ -26,14 +26,15 @@ internal static class ConnectionParameters
             ToCredentials(credential),
             timeoutSec is { } t ? TimeSpan.FromSeconds(t) : null);
         var resolvedConfigFile = configFile is null ? null : sessionState?.Path.GetUnresolvedProviderPathFromPSPath(configFile) ?? Path.GetFullPath(configFile);
+        var file = resolvedConfigFile is null ? null : DcsConfigFile.Load(resolvedConfigFile);
         var session = SessionConnection.Current;
-        var dcs = DcsSettingsResolver.Resolve(explicitValues, resolvedConfigFile, Environment.GetEnvironmentVariable,
+        var dcs = DcsSettingsResolver.ResolveRead(explicitValues, file, Environment.GetEnvironmentVariable,
             session is null ? null : DcsSettingsResolver.AsSource(session.Dcs));
         var api = DcsSettingsResolver.ResolveApi(ToCredentials(apiCredential), session?.Api, Environment.GetEnvironmentVariable);
         var resolvedCaFile = apiCaFile is null ? null : sessionState?.Path.GetUnresolvedProviderPathFromPSPath(apiCaFile) ?? apiCaFile;
         var caFile = DcsSettingsResolver.ResolveApiCaFile(resolvedCaFile, session?.ApiCaFile, Environment.GetEnvironmentVariable);
-        var postgres = DcsSettingsResolver.ResolvePostgres(ToCredentials(postgresCredential), resolvedConfigFile, session?.Postgres, Environment.GetEnvironmentVariable);
-        var citusDatabase = DcsSettingsResolver.ResolveCitusDatabase(database, resolvedConfigFile);
+        var postgres = DcsSettingsResolver.ResolvePostgres(ToCredentials(postgresCredential), file, session?.Postgres, Environment.GetEnvironmentVariable);
+        var citusDatabase = DcsSettingsResolver.ResolveCitusDatabase(database, file);
         return new OperatorConnection(dcs, api, caFile, postgres, citusDatabase);
     }
 

@@ -14,11 +14,15 @@ public static class DcsSettingsResolver
     private static readonly string[] UsernameVariables = ["CITUSHA_ETCD_USERNAME", "PATRONI_ETCD3_USERNAME"];
     private static readonly string[] PasswordVariables = ["CITUSHA_ETCD_PASSWORD", "PATRONI_ETCD3_PASSWORD"];
 
-    public static DcsSettings Resolve(DcsSettingsSource explicitValues, string? configFile, Func<string, string?> environment, DcsSettingsSource? session = null)
+    public static DcsSettings Resolve(DcsSettingsSource explicitValues, string? configFile, Func<string, string?> environment, DcsSettingsSource? session = null) =>
+        ResolveRead(explicitValues, configFile is null ? null : DcsConfigFile.Load(configFile), environment, session);
+
+    /// <summary>As above, with the configuration file already read (callers that need more of it read it once).</summary>
+    public static DcsSettings ResolveRead(DcsSettingsSource explicitValues, DcsSettingsSource? configFile, Func<string, string?> environment, DcsSettingsSource? session = null)
     {
         ArgumentNullException.ThrowIfNull(explicitValues);
         ArgumentNullException.ThrowIfNull(environment);
-        var file = configFile is null ? new DcsSettingsSource() : DcsConfigFile.Load(configFile);
+        var file = configFile ?? new DcsSettingsSource();
         var fromSession = session ?? new DcsSettingsSource();
         var fromEnvironment = FromEnvironment(environment);
 
@@ -45,7 +49,7 @@ public static class DcsSettingsResolver
     /// the configuration file's superuser, then the session's, then CITUSHA_POSTGRES_USERNAME/PASSWORD
     /// or Patroni's PATRONI_SUPERUSER_USERNAME/PASSWORD. Null when none is given anywhere.
     /// </summary>
-    public static DcsCredentials? ResolvePostgres(DcsCredentials? explicitValue, string? configFile, DcsCredentials? session, Func<string, string?> environment)
+    public static DcsCredentials? ResolvePostgres(DcsCredentials? explicitValue, DcsSettingsSource? configFile, DcsCredentials? session, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
         if (explicitValue is not null)
@@ -53,7 +57,7 @@ public static class DcsSettingsResolver
             return explicitValue;
         }
 
-        if ((configFile is null ? null : DcsConfigFile.Load(configFile).Superuser) is { } fromFile)
+        if (configFile?.Superuser is { } fromFile)
         {
             return fromFile;
         }
@@ -75,8 +79,8 @@ public static class DcsSettingsResolver
     }
 
     /// <summary>The Citus database: explicit, then the configuration file's citus.database, then "citus".</summary>
-    public static string ResolveCitusDatabase(string? explicitValue, string? configFile) =>
-        explicitValue ?? (configFile is null ? null : DcsConfigFile.Load(configFile).CitusDatabase) ?? "citus";
+    public static string ResolveCitusDatabase(string? explicitValue, DcsSettingsSource? configFile) =>
+        explicitValue ?? configFile?.CitusDatabase ?? "citus";
 
     /// <summary>
     /// The CA file for the members' REST API certificates: explicit, then the session's, then

@@ -65,27 +65,17 @@ public static class CatalogCheck
                 $"pg_dist_node differs from etcd:{(missing.Count > 0 ? $" missing {string.Join(", ", missing)};" : string.Empty)}{(extra.Count > 0 ? $" not expected {string.Join(", ", extra)}" : string.Empty)}".TrimEnd(';'));
     }
 
-    private static async Task<IReadOnlyList<(int Group, PgDistNode Node)>> ReadAsync(OperatorConnection connection, CancellationToken cancellationToken)
-    {
-        var (db, address) = await CoordinatorSql.OpenAsync(connection, cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+    private static Task<IReadOnlyList<(int Group, PgDistNode Node)>> ReadAsync(OperatorConnection connection, CancellationToken cancellationToken) =>
+        CoordinatorSql.RunAsync<IReadOnlyList<(int Group, PgDistNode Node)>>(connection, async (db, _) =>
         {
-            try
+            await using var command = new NpgsqlCommand("SELECT groupid, nodename, nodeport, noderole::text FROM pg_catalog.pg_dist_node", db);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<(int, PgDistNode)>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                await using var command = new NpgsqlCommand("SELECT groupid, nodename, nodeport, noderole::text FROM pg_catalog.pg_dist_node", db);
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                var rows = new List<(int, PgDistNode)>();
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    rows.Add((reader.GetInt32(0), PgDistNode.FromRow(reader.GetString(1), reader.GetInt32(2), reader.GetString(3), 0)));
-                }
+                rows.Add((reader.GetInt32(0), PgDistNode.FromRow(reader.GetString(1), reader.GetInt32(2), reader.GetString(3), 0)));
+            }
 
-                return rows;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
-            {
-                throw CoordinatorSql.Translate(e, connection, address);
-            }
-        }
-    }
+            return rows;
+        }, cancellationToken);
 }

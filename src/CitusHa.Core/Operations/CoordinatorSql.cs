@@ -42,8 +42,29 @@ public static class CoordinatorSql
             : null;
     }
 
-    /// <summary>Opens a connection to the coordinator's primary, in the Citus database, as the operator's PostgreSQL user.</summary>
-    public static async Task<(NpgsqlConnection Connection, Address Address)> OpenAsync(OperatorConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> on a connection to the coordinator's primary (in the Citus database,
+    /// as the operator's PostgreSQL user) and closes it; every PostgreSQL failure on the way becomes a
+    /// <see cref="Translate"/>d error. The one way the cmdlets run SQL on the coordinator.
+    /// </summary>
+    public static async Task<T> RunAsync<T>(OperatorConnection connection, Func<NpgsqlConnection, Address, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var (db, address) = await OpenAsync(connection, cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            try
+            {
+                return await work(db, address).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                throw Translate(e, connection, address);
+            }
+        }
+    }
+
+    private static async Task<(NpgsqlConnection Connection, Address Address)> OpenAsync(OperatorConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         var credentials = connection.Postgres ?? throw new CitusHaException(CitusErrorKind.Unauthorized, ErrorIds.InvalidCredential,
@@ -96,7 +117,7 @@ public static class CoordinatorSql
     /// credentials, a database or function that is not there (not Citus), unreachable. Others keep
     /// PostgreSQL's own message. The password never appears: Npgsql's messages do not carry it.
     /// </summary>
-    public static CitusHaException Translate(Exception e, OperatorConnection connection, Address address)
+    private static CitusHaException Translate(Exception e, OperatorConnection connection, Address address)
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(connection);

@@ -19,12 +19,11 @@ public static partial class Rebalance
     private const string StatusColumns = "job_id, state::text, description, started_at, finished_at, details::text";
 
     /// <summary>Starts a rebalance. Conflict (RebalanceAlreadyRunning) when one runs already; no job when there is nothing to move.</summary>
-    public static async Task<RebalanceStart> StartAsync(OperatorConnection connection, RebalanceRequest request, CancellationToken cancellationToken)
+    public static Task<RebalanceStart> StartAsync(OperatorConnection connection, RebalanceRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(request);
-        var (db, address) = await CoordinatorSql.OpenAsync(connection, cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+        return CoordinatorSql.RunAsync(connection, async (db, address) =>
         {
             var notices = new List<string>();
             db.Notice += (_, e) => notices.Add(e.Notice.MessageText);
@@ -44,13 +43,9 @@ public static partial class Rebalance
                     },
                 };
                 var jobId = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                if (jobId is not long id)
-                {
-                    return new RebalanceStart(null, notices);
-                }
-
-                var job = await ReadAsync(db, connection, address, id, cancellationToken).ConfigureAwait(false);
-                return new RebalanceStart(job, notices);
+                return jobId is long id
+                    ? new RebalanceStart(await ReadAsync(db, connection, address, id, cancellationToken).ConfigureAwait(false), notices)
+                    : new RebalanceStart(null, notices);
             }
             catch (PostgresException e) when (AlreadyRunning(e.MessageText) is { } running)
             {
@@ -58,63 +53,40 @@ public static partial class Rebalance
                     $"A rebalance is already running on '{connection.Scope}' as job {running}. Watch it with Wait-CitusRebalance, or cancel it with SELECT citus_job_cancel({running}) on the coordinator.",
                     running);
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
-            {
-                throw CoordinatorSql.Translate(e, connection, address);
-            }
-        }
+        }, cancellationToken);
     }
 
     /// <summary>The job with this id, or with none the latest rebalance job; null when no rebalance ever ran.</summary>
-    public static async Task<RebalanceJob?> GetAsync(OperatorConnection connection, long? jobId, CancellationToken cancellationToken)
+    public static Task<RebalanceJob?> GetAsync(OperatorConnection connection, long? jobId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var (db, address) = await CoordinatorSql.OpenAsync(connection, cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
-        {
-            try
-            {
-                return await ReadAsync(db, connection, address, jobId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
-            {
-                throw CoordinatorSql.Translate(e, connection, address);
-            }
-        }
+        return CoordinatorSql.RunAsync(connection, (db, address) => ReadAsync(db, connection, address, jobId, cancellationToken), cancellationToken);
     }
 
     /// <summary>
     /// Cancels the job (or the latest rebalance job) with <c>citus_job_cancel</c>: moves that are done
     /// stay done, the running one is stopped. A job that has ended already is returned as it is.
     /// </summary>
-    public static async Task<RebalanceJob> CancelAsync(OperatorConnection connection, long? jobId, CancellationToken cancellationToken)
+    public static Task<RebalanceJob> CancelAsync(OperatorConnection connection, long? jobId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var (db, address) = await CoordinatorSql.OpenAsync(connection, cancellationToken).ConfigureAwait(false);
-        await using (db.ConfigureAwait(false))
+        return CoordinatorSql.RunAsync(connection, async (db, address) =>
         {
-            try
+            var job = await ReadAsync(db, connection, address, jobId, cancellationToken).ConfigureAwait(false)
+                ?? throw new CitusHaException(CitusErrorKind.NotFound, ErrorIds.RebalanceNotFound,
+                    $"No rebalance has run on '{connection.Scope}': there is nothing to stop.", connection.Scope);
+            if (job.IsTerminal)
             {
-                var job = await ReadAsync(db, connection, address, jobId, cancellationToken).ConfigureAwait(false)
-                    ?? throw new CitusHaException(CitusErrorKind.NotFound, ErrorIds.RebalanceNotFound,
-                        $"No rebalance has run on '{connection.Scope}': there is nothing to stop.", connection.Scope);
-                if (job.IsTerminal)
-                {
-                    return job;
-                }
-
-                await using (var cancel = new NpgsqlCommand("SELECT pg_catalog.citus_job_cancel($1)", db) { Parameters = { new() { Value = job.JobId } } })
-                {
-                    await cancel.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                return await ReadAsync(db, connection, address, job.JobId, cancellationToken).ConfigureAwait(false) ?? job;
+                return job;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+
+            await using (var cancel = new NpgsqlCommand("SELECT pg_catalog.citus_job_cancel($1)", db) { Parameters = { new() { Value = job.JobId } } })
             {
-                throw CoordinatorSql.Translate(e, connection, address);
+                await cancel.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-        }
+
+            return await ReadAsync(db, connection, address, job.JobId, cancellationToken).ConfigureAwait(false) ?? job;
+        }, cancellationToken);
     }
 
     /// <summary>

@@ -64,7 +64,7 @@ public sealed class PostgresCredentialsResolverTests
 
             var resolved = DcsSettingsResolver.ResolvePostgres(
                 present.Contains("explicit") ? new DcsCredentials("cli", "explicit") : null,
-                present.Contains("file") ? file : null,
+                present.Contains("file") ? DcsConfigFile.Load(file) : null,
                 present.Contains("session") ? new DcsCredentials("session", "from-session") : null,
                 Environment([.. environment]));
 
@@ -92,8 +92,8 @@ public sealed class PostgresCredentialsResolverTests
         try
         {
             File.WriteAllText(file, AgentYaml);
-            DcsSettingsResolver.ResolveCitusDatabase("other", file).ShouldBe("other");
-            DcsSettingsResolver.ResolveCitusDatabase(null, file).ShouldBe("analytics");
+            DcsSettingsResolver.ResolveCitusDatabase("other", DcsConfigFile.Load(file)).ShouldBe("other");
+            DcsSettingsResolver.ResolveCitusDatabase(null, DcsConfigFile.Load(file)).ShouldBe("analytics");
             DcsSettingsResolver.ResolveCitusDatabase(null, null).ShouldBe("citus");
         }
         finally
