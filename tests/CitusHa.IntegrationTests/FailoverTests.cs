@@ -135,52 +135,37 @@ public sealed class FailoverTests(ITestOutputHelper output)
     public async Task A_primary_cut_off_from_etcd_stops_taking_writes_before_its_lease_expires()
     {
         var ct = TestTimeouts.After(TimeSpan.FromMinutes(3));
-        var proxies = new Dictionary<string, TcpProxy>();
-        try
+        await using var proxies = new EtcdProxies();
+        await using var harness = await FormationHarness.StartAsync(etcdEndpointFor: proxies.EndpointFor, cancellationToken: ct);
+        var leader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
+        var member = harness.Formation.Member(leader);
+
+        var clock = Stopwatch.StartNew();
+        proxies[leader].Cut();
+        TimeSpan? fenced = null;
+        TimeSpan? replaced = null;
+        await TestTimeouts.WaitUntilAsync(async () =>
         {
-            await using var harness = await FormationHarness.StartAsync(etcdEndpointFor: (etcdPort, name) =>
+            if (fenced is null && !await IsWritableAsync(harness.MemberConnectionString(member), ct))
             {
-                var proxy = new TcpProxy(etcdPort);
-                proxies[name] = proxy;
-                return proxy.Endpoint;
-            }, cancellationToken: ct);
-            var leader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
-            var member = harness.Formation.Member(leader);
-
-            var clock = Stopwatch.StartNew();
-            proxies[leader].Cut();
-            TimeSpan? fenced = null;
-            TimeSpan? replaced = null;
-            await TestTimeouts.WaitUntilAsync(async () =>
-            {
-                if (fenced is null && !await IsWritableAsync(harness.MemberConnectionString(member), ct))
-                {
-                    fenced = clock.Elapsed;
-                }
-
-                if (replaced is null && await harness.LeaderAsync(ct) is { } l && l != leader)
-                {
-                    replaced = clock.Elapsed;
-                }
-
-                return fenced is not null && replaced is not null;
-            }, TimeSpan.FromSeconds(40), "the cut-off primary to fence itself and another member to lead", ct).WithDiagnostics(harness, ct);
-            output.WriteLine($"cut off at 0 s: old primary read-only at {fenced!.Value.TotalSeconds:0.0} s, new leader at {replaced!.Value.TotalSeconds:0.0} s");
-            fenced.Value.ShouldBeLessThan(replaced.Value, "the old primary must stop taking writes before anyone else can be promoted");
-
-            proxies[leader].Restore();
-            await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct);
-        }
-        finally
-        {
-            foreach (var proxy in proxies.Values)
-            {
-                await proxy.DisposeAsync();
+                fenced = clock.Elapsed;
             }
-        }
+
+            if (replaced is null && await harness.LeaderAsync(ct) is { } l && l != leader)
+            {
+                replaced = clock.Elapsed;
+            }
+
+            return fenced is not null && replaced is not null;
+        }, TimeSpan.FromSeconds(40), "the cut-off primary to fence itself and another member to lead", ct).WithDiagnostics(harness, ct);
+        output.WriteLine($"cut off at 0 s: old primary read-only at {fenced!.Value.TotalSeconds:0.0} s, new leader at {replaced!.Value.TotalSeconds:0.0} s");
+        fenced.Value.ShouldBeLessThan(replaced.Value, "the old primary must stop taking writes before anyone else can be promoted");
+
+        proxies[leader].Restore();
+        await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct);
     }
 
-    private static async Task<bool> IsWritableAsync(string connectionString, CancellationToken ct)
+    internal static async Task<bool> IsWritableAsync(string connectionString, CancellationToken ct)
     {
         try
         {

@@ -43,6 +43,9 @@ internal static class RestApi
             var value = await ReadKeyAsync(context, DcsPaths.Config, ct).ConfigureAwait(false);
             return value is null ? Results.Text("Config is empty", statusCode: 502) : Results.Text(value, "application/json");
         });
+        app.MapGet("/failsafe", () => FailsafeTopology(status));
+        Func<HttpContext, Task<IResult>> postFailsafe = http => Guarded(http, context, () => AcceptFailsafeAsync(http, status, time));
+        app.MapPost("/failsafe", postFailsafe);
         app.MapGet("/metrics", () => Results.Text(Metrics(status, time), "text/plain; version=0.0.4"));
 
         // Typed as Func so the result is written (a bare HttpContext lambda would bind as a RequestDelegate).
@@ -67,6 +70,67 @@ internal static class RestApi
         Func<HttpContext, Task<IResult>> postCitus = http => Guarded(http, context, () => CitusEndpoint.HandleAsync(http, loop));
         app.MapPost("/citus", postCitus);
         app.MapPost("/mpp", postCitus);
+    }
+
+    /// <summary>GET /failsafe: the failsafe topology as last read (502 when failsafe_mode is off), as Patroni.</summary>
+    private static IResult FailsafeTopology(AgentStatus status)
+    {
+        if (status.Last is not { View.Settings.FailsafeMode: true } last)
+        {
+            return Results.Text("failsafe_mode is not enabled", statusCode: 502);
+        }
+
+        var topology = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (name, url) in last.View.Dcs?.Failsafe ?? new Dictionary<string, string>())
+        {
+            topology[name] = url;
+        }
+
+        return Results.Text(topology.ToJsonString(), "application/json");
+    }
+
+    /// <summary>
+    /// POST /failsafe from a primary cut off from etcd (Patroni's do_POST_failsafe): a member that is
+    /// not itself running as a primary accepts (200 "Accepted", with its WAL position in the <c>lsn</c>
+    /// header) and leaves the leader key to that primary for ttl; a running primary refuses (500).
+    /// </summary>
+    private static async Task<IResult> AcceptFailsafeAsync(HttpContext http, AgentStatus status, TimeProvider time)
+    {
+        if (status.Last is not { View.Settings.FailsafeMode: true } last)
+        {
+            return Results.Text("failsafe_mode is not enabled", statusCode: 502);
+        }
+
+        string? leader;
+        try
+        {
+            using var body = await System.Text.Json.JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+            leader = body.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && body.RootElement.TryGetProperty("name", out var name) && name.ValueKind == System.Text.Json.JsonValueKind.String
+                ? name.GetString()
+                : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            leader = null;
+        }
+
+        if (string.IsNullOrEmpty(leader))
+        {
+            return Results.Text("the request must be a JSON object with the primary's name", statusCode: 400);
+        }
+
+        if (last.Postgres is { AcceptingConnections: true, InRecovery: false })
+        {
+            return Results.Text("Running as a leader", statusCode: 500);
+        }
+
+        status.RecordFailsafeCall(leader, time.GetUtcNow());
+        if (last.Postgres.Lsn is { } lsn)
+        {
+            http.Response.Headers["lsn"] = lsn.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return Results.Text("Accepted");
     }
 
     private static async Task<IResult> Guarded(HttpContext http, AgentContext context, Func<Task<IResult>> handler) =>
@@ -104,7 +168,7 @@ internal static class RestApi
             }
         }
 
-        if (RestartRequest.Parse(body, time.GetUtcNow(), out var error) is not { } request)
+        if (RestartRequest.Parse(body, Core.Adapters.Clock.MonotonicTimeProvider.WallOf(time).GetUtcNow(), out var error) is not { } request)
         {
             return Results.Text(error!, statusCode: 400);
         }
@@ -297,6 +361,7 @@ internal static class RestApi
         Metric("patroni_postgres_running", "Value is 1 if PostgreSQL is running, 0 otherwise.", s?.Postgres.AcceptingConnections == true ? 1 : 0);
         Metric("patroni_xlog_location", "Current WAL position (primary) or received/replayed maximum (replica).", s?.Postgres.Lsn ?? 0);
         Metric("patroni_postgres_timeline", "PostgreSQL timeline of this node.", s?.Postgres.Timeline ?? 0);
+        Metric("patroni_failsafe_mode_is_active", "Value is 1 if failsafe mode is active, 0 if inactive.", s is not null && (s.View.FailsafeActive || s.View.FailsafeLeader is not null) ? 1 : 0);
         Metric("patroni_cluster_unlocked", "Value is 1 if the group has no leader.", s?.View.Dcs is { Leader: null } ? 1 : 0);
         Metric("patroni_is_paused", "Value is 1 if the group is in maintenance mode.", s?.View.Dcs is { Paused: true } ? 1 : 0);
         Metric("citusha_lease_remaining_seconds", "Seconds until this agent's etcd lease would expire without renewal.", s?.View.LeaseRemaining?.TotalSeconds ?? 0);

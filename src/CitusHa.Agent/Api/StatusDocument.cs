@@ -112,6 +112,11 @@ internal static class StatusDocument
                 document["dcs_last_seen"] = snapshot.At.ToUnixTimeSeconds();
             }
 
+            if (snapshot.View.FailsafeActive || snapshot.View.FailsafeLeader is not null)
+            {
+                document["failsafe_mode_is_active"] = true;
+            }
+
             document["citusha"] = new JsonObject { ["decision"] = snapshot.Decision.Reason };
             if (status.Citus is { Settings: { } citus } mode)
             {

@@ -91,7 +91,7 @@ internal sealed class SwitchoverEndpoint(AgentContext context, Action<string> wa
                 return Results.Text("Timezone information is mandatory for the scheduled switchover", statusCode: 400);
             }
 
-            if (at < time.GetUtcNow())
+            if (at < Core.Adapters.Clock.MonotonicTimeProvider.WallOf(time).GetUtcNow())
             {
                 return Results.Text("Can't schedule switchover in the past", statusCode: 422);
             }

@@ -135,8 +135,9 @@ internal static class RunCommand
         builder.WebHost.UseUrls($"{settings.RestApiScheme}://{settings.RestApiListen}");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
 
-        var time = TimeProvider.System;
-        var store = DcsConnection.Open(settings.Dcs);
+        // Intervals (leases, fencing, timeouts) on a clock that never steps; see MonotonicTimeProvider.
+        var time = new Core.Adapters.Clock.MonotonicTimeProvider();
+        var store = new BoundedDcsStore(DcsConnection.Open(settings.Dcs), settings.Ha.RetryTimeout);
         var citus = CitusMode.Detect(settings);
         var postgresOptions = new PostgresOptions
         {
@@ -156,7 +157,7 @@ internal static class RunCommand
         };
         var postgres = new PostgresInstance(postgresOptions, time);
         var status = new AgentStatus(settings, time) { Citus = citus };
-        builder.Services.AddSingleton(time);
+        builder.Services.AddSingleton<TimeProvider>(time);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton<IPostgresControl>(postgres);

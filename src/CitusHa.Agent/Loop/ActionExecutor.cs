@@ -157,7 +157,11 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         }, view);
     }
 
-    private async Task PromoteAsync(GroupView view, CancellationToken cancellationToken)
+    /// <summary>A promotion runs inside one cycle: the lease is kept alive meanwhile (see <see cref="LeaseKeeper.WhileRenewingAsync"/>).</summary>
+    private Task PromoteAsync(GroupView view, CancellationToken cancellationToken) =>
+        context.Lease.WhileRenewingAsync(view.Settings, () => PromoteNowAsync(view, cancellationToken), cancellationToken);
+
+    private async Task PromoteNowAsync(GroupView view, CancellationToken cancellationToken)
     {
         readOnlyWithoutUpstream = false;
         // Every step is timed and logged once: the time from the leader key to writes is the part of a

@@ -25,5 +25,15 @@ internal sealed class AgentStatus(AgentSettings settings, TimeProvider time)
     /// <summary>On the coordinator: whether the Citus database has pg_dist_node (null: not looked yet, or not the coordinator's leader).</summary>
     public Func<bool?> CitusCatalogPresent { get; set; } = () => null;
 
+    private FailsafeCall? failsafeCall;
+
+    /// <summary>The last <c>POST /failsafe</c> a primary made to us (failsafe_mode), and when.</summary>
+    public FailsafeCall? LastFailsafeCall => Volatile.Read(ref failsafeCall);
+
+    public void RecordFailsafeCall(string leader, DateTimeOffset at) => Volatile.Write(ref failsafeCall, new FailsafeCall(leader, at));
+
     public void Publish(CycleSnapshot snapshot) => Volatile.Write(ref last, snapshot);
 }
+
+/// <summary>A primary that kept running through an etcd outage called us at <paramref name="At"/>.</summary>
+internal sealed record FailsafeCall(string Leader, DateTimeOffset At);

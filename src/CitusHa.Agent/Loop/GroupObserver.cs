@@ -12,8 +12,12 @@ namespace CitusHa.Agent.Loop;
 /// PostgreSQL, and, only when the group has no leader, the peers' positions. Failures become parts of
 /// the view (no DCS view, unknown peers), never exceptions that stop the loop.
 /// </summary>
-internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, LeaseKeeper lease, IPostgresControl postgres, PeerClient peers, TimeProvider time)
+internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, LeaseKeeper lease, IPostgresControl postgres, PeerClient peers, AgentStatus status, TimeProvider time)
 {
+    // From the last successful read: what failsafe_mode needs once etcd cannot be read.
+    private IReadOnlyDictionary<string, string>? lastFailsafe;
+    private bool lastPaused;
+
     public string GroupPrefix { get; } = DcsPaths.GroupPrefix(settings.Dcs.Namespace, settings.Dcs.Scope!, settings.DcsGroup);
 
     /// <summary>The revision of the last successful read (watches start after it).</summary>
@@ -31,6 +35,8 @@ internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, Lea
             var snapshot = await store.ReadPrefixAsync(GroupPrefix, deadline.Token).ConfigureAwait(false);
             Revision = snapshot.Revision;
             (dcs, effective) = GroupKeys.Decode(GroupPrefix, snapshot.Items, settings.Ha);
+            lastFailsafe = dcs.Failsafe;
+            lastPaused = dcs.Paused;
         }
         catch (Exception e) when (e is CitusHaException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -56,9 +62,12 @@ internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, Lea
             peerStatus = await peers.AskAsync(others, probe, cancellationToken).ConfigureAwait(false);
         }
 
+        var failsafeUntil = dcs is null ? await ConfirmFailsafeAsync(effective, pg, cancellationToken).ConfigureAwait(false) : null;
+        var now = time.GetUtcNow();
         var view = new GroupView
         {
-            Now = time.GetUtcNow(),
+            Now = now,
+            WallNow = Core.Adapters.Clock.MonotonicTimeProvider.WallOf(time).GetUtcNow(),
             Me = settings.Identity,
             Dcs = dcs,
             Lease = lease.Current,
@@ -66,8 +75,32 @@ internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, Lea
             Peers = peerStatus,
             Operation = operation,
             Settings = effective,
+            FailsafeUntil = failsafeUntil,
+            FailsafeLeader = status.LastFailsafeCall is { } call && now - call.At < effective.Ttl ? call.Leader : null,
         };
         return (view, pg);
+    }
+
+    /// <summary>
+    /// failsafe_mode, etcd unreachable, PostgreSQL running as a primary: ask every other member of the
+    /// last known failsafe topology to accept us (Patroni's check_failsafe_topology). Returns how long
+    /// that consent lasts (ttl from when the calls were sent), or null: mode off, paused, not a primary,
+    /// no topology, not in it, or someone did not accept.
+    /// </summary>
+    private async Task<DateTimeOffset?> ConfirmFailsafeAsync(HaSettings effective, PostgresObservation pg, CancellationToken cancellationToken)
+    {
+        if (!effective.FailsafeMode || lastPaused || pg is not { AcceptingConnections: true, InRecovery: false }
+            || lastFailsafe is not { } topology || !topology.ContainsKey(settings.Name))
+        {
+            return null;
+        }
+
+        var sent = time.GetUtcNow();
+        var others = topology.Where(m => m.Key != settings.Name).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
+        var body = new System.Text.Json.Nodes.JsonObject { ["name"] = settings.Name, ["conn_url"] = settings.ConnUrl, ["api_url"] = settings.ApiUrl }.ToJsonString();
+        var timeout = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(2).Ticks, effective.RetryTimeout.Ticks));
+        var accepted = await peers.ConfirmFailsafeAsync(others, body, settings.RestApiCredentials, timeout, cancellationToken).ConfigureAwait(false);
+        return accepted ? sent + effective.Ttl : null;
     }
 
     private static LocalPostgres ToLocal(PostgresObservation pg, DcsView? dcs)

@@ -42,7 +42,7 @@ internal sealed class HaLoop : BackgroundService
         this.watchdog = watchdog;
         this.time = time;
         current = context.Settings.Ha;
-        observer = new GroupObserver(context.Settings, context.Store, context.Lease, context.Postgres, peers, time);
+        observer = new GroupObserver(context.Settings, context.Store, context.Lease, context.Postgres, peers, context.Status, time);
         member = new MemberRecordWriter(context.Settings, context.Store);
         var sync = new SyncReplication(context);
         upkeep = new LeaderUpkeep(context, sync);
@@ -200,6 +200,11 @@ internal sealed class HaLoop : BackgroundService
     {
         var (view, pg) = await observer.ObserveAsync(current, executor.Current, cancellationToken).ConfigureAwait(false);
         current = view.Settings;
+        if (context.Store is BoundedDcsStore bounded)
+        {
+            bounded.Limit = current.RetryTimeout;
+        }
+
         var decision = Decider.Decide(view);
         if (decision.Reason != lastReason)
         {
@@ -266,9 +271,9 @@ internal sealed class HaLoop : BackgroundService
             return;
         }
 
-        if (Metadata is not null && view.LeaseRemaining is { } remaining)
+        if (Metadata is not null && view.Lease is { } lease)
         {
-            Metadata.Lead(view.Now + remaining);
+            Metadata.Lead(lease.ExpiresAt);
         }
 
         if (notifier.Enabled && !announcedPrimary)
@@ -297,15 +302,19 @@ internal sealed class HaLoop : BackgroundService
     /// <summary>
     /// While PostgreSQL runs as a primary, the watchdog must fence it shortly before our lease can
     /// run out, unless a later cycle feeds it again. Not armed in maintenance mode (as Patroni).
+    /// The time left is taken now, when the deadline is sent, not at the cycle's start: the cycle's
+    /// etcd writes and upkeep have used part of it.
     /// </summary>
     private async Task FeedWatchdogAsync(GroupView view, PostgresObservation pg)
     {
         if (pg is { PostmasterAlive: true, InRecovery: false, PostmasterPid: { } pid } && view.Dcs is not { Paused: true })
         {
-            if (view.LeaseRemaining is { } remaining)
+            // failsafe_mode carries a primary past its lease while every member accepts it.
+            var until = view.FailsafeActive ? view.FailsafeUntil : context.Lease.Current?.ExpiresAt;
+            if (until is { } deadline)
             {
                 var margin = TimeSpan.FromTicks(Math.Min(context.Settings.WatchdogSafetyMargin.Ticks, view.Settings.Ttl.Ticks / 2));
-                await watchdog.ArmAsync(remaining - margin, pid).ConfigureAwait(false);
+                await watchdog.ArmAsync(deadline - time.GetUtcNow() - margin, pid).ConfigureAwait(false);
             }
 
             return; // no lease known this cycle: the deadline armed earlier stands
@@ -320,7 +329,7 @@ internal sealed class HaLoop : BackgroundService
     /// </summary>
     private void RunScheduledRestart(GroupView view, PostgresObservation pg)
     {
-        if (scheduledRestart is not { Schedule: { } at } request || view.Now < at)
+        if (scheduledRestart is not { Schedule: { } at } request || view.WallNow < at)
         {
             return;
         }

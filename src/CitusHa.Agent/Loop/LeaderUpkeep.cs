@@ -30,6 +30,10 @@ internal sealed class LeaderUpkeep(AgentContext context, SyncReplication sync)
 
         await EnsureConfigAsync(cancellationToken).ConfigureAwait(false);
         await EnsureHistoryAsync(pg, dcs, cancellationToken).ConfigureAwait(false);
+        if (view.Settings.FailsafeMode)
+        {
+            await EnsureFailsafeTopologyAsync(dcs, cancellationToken).ConfigureAwait(false);
+        }
 
         var slots = dcs.Members.Where(m => m.Name != context.MyName).Select(m => PostgresOptions.SlotNameFor(m.Name)).ToList();
         await context.Postgres.EnsureSlotsAsync(slots, cancellationToken).ConfigureAwait(false);
@@ -53,9 +57,33 @@ internal sealed class LeaderUpkeep(AgentContext context, SyncReplication sync)
             ["primary_start_timeout"] = (int)ha.PrimaryStartTimeout.TotalSeconds,
             ["synchronous_mode"] = ha.SynchronousMode switch { SynchronousMode.Quorum => "quorum", SynchronousMode.On => "on", _ => "off" },
             ["synchronous_node_count"] = ha.SynchronousNodeCount,
+            ["failsafe_mode"] = ha.FailsafeMode,
             ["postgresql"] = new JsonObject { ["use_pg_rewind"] = true, ["use_slots"] = true },
         };
         await context.Store.PutIfModRevisionAsync(context.Key("config"), config.ToJsonString(), 0, 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// failsafe_mode: the <c>failsafe</c> key names every member and its REST URL (me included), as
+    /// Patroni's update_leader writes it. It is what this primary must reach to keep running if etcd
+    /// goes away, so it is rewritten whenever the membership changes.
+    /// </summary>
+    private async Task EnsureFailsafeTopologyAsync(DcsView dcs, CancellationToken cancellationToken)
+    {
+        var topology = dcs.Members.Where(m => m.ApiUrl is not null).ToDictionary(m => m.Name, m => m.ApiUrl!, StringComparer.Ordinal);
+        topology[context.MyName] = context.Settings.ApiUrl;
+        if (dcs.Failsafe is { } known && known.Count == topology.Count && topology.All(m => known.TryGetValue(m.Key, out var url) && url == m.Value))
+        {
+            return;
+        }
+
+        var value = new JsonObject();
+        foreach (var (name, url) in topology.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            value[name] = url;
+        }
+
+        await context.Store.PutAsync(context.Key(Core.Dcs.DcsPaths.Failsafe), value.ToJsonString(), 0, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The timeline history from PostgreSQL's own history file, as Patroni writes it.</summary>

@@ -34,6 +34,49 @@ internal sealed class LeaseKeeper(IDcsStore store, TimeProvider time)
         return Current;
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> (a promotion: pg_ctl promote, the wait for writes, the checkpoint)
+    /// while keeping the lease alive every loop_wait, as the loop would have: a step inside one cycle
+    /// that takes longer than ttl must not let the leader key expire under a primary being made. A
+    /// failed renewal is left to the next cycle's fencing rules; the work is not interrupted.
+    /// </summary>
+    public async Task WhileRenewingAsync(HaSettings settings, Func<Task> work, CancellationToken cancellationToken)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewing = RenewUntilAsync(settings, done.Token);
+        try
+        {
+            await work().ConfigureAwait(false);
+        }
+        finally
+        {
+            await done.CancelAsync().ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
+        }
+    }
+
+    private async Task RenewUntilAsync(HaSettings settings, CancellationToken stop)
+    {
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(settings.LoopWait, time, stop).ConfigureAwait(false);
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                deadline.CancelAfter(settings.RetryTimeout);
+                await RefreshAsync(settings.Ttl, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is Core.Errors.CitusHaException or OperationCanceledException)
+            {
+                // etcd unreachable or slow: try again after loop_wait; fencing decides at the next cycle.
+            }
+        }
+    }
+
     /// <summary>Gives the lease back (graceful shutdown): our keys vanish at once instead of after ttl.</summary>
     public async Task RevokeAsync(CancellationToken cancellationToken)
     {

@@ -21,6 +21,40 @@ internal sealed class PeerClient(HttpClient http)
         return answers.ToDictionary(a => a.Name, a => a.Status);
     }
 
+    /// <summary>
+    /// failsafe_mode: <c>POST /failsafe</c> to every member of <paramref name="topology"/> (name → REST
+    /// URL) at once, under one deadline. True only when every one answers 200 "Accepted" (Patroni's
+    /// check_failsafe_topology); an empty topology (a one-member group) is accepted.
+    /// </summary>
+    public async Task<bool> ConfirmFailsafeAsync(IReadOnlyDictionary<string, string> topology, string body, Core.Configuration.DcsCredentials? credentials, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var calls = topology.Values.Select(url => AcceptsFailsafeAsync(url, body, credentials, deadline.Token)).ToList();
+        var answers = await Task.WhenAll(calls).ConfigureAwait(false);
+        return answers.All(accepted => accepted);
+    }
+
+    private async Task<bool> AcceptsFailsafeAsync(string apiUrl, string body, Core.Configuration.DcsCredentials? credentials, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(apiUrl), "/failsafe")) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            if (credentials is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{credentials.Username}:{credentials.Password}")));
+            }
+
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            return response.StatusCode == System.Net.HttpStatusCode.OK && text == "Accepted";
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidOperationException or IOException or UriFormatException)
+        {
+            return false;
+        }
+    }
+
     private async Task<PeerStatus?> AskOneAsync(string apiUrl, CancellationToken cancellationToken)
     {
         try

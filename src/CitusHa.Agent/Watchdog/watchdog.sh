@@ -9,7 +9,13 @@
 set -u
 armed=0 pid="" ticks="" deadline=0
 
-now_ms() { local t=${EPOCHREALTIME/./}; echo $(( 10#$t / 1000 )); }
+# Deadlines on CLOCK_BOOTTIME (/proc/uptime, the agent's clock too): a wall-clock step must not move
+# them, and time spent suspended counts. Read with a builtin, no fork; 10 ms resolution.
+now_ms() {
+  local up rest
+  if read -r up rest 2>/dev/null < /proc/uptime; then echo $(( 10#${up/./} * 10 )); return; fi
+  local t=${EPOCHREALTIME/./}; echo $(( 10#$t / 1000 ))
+}
 
 # No forks below: under load a fork costs milliseconds, and fencing walks every process. (It used
 # $(cat) per /proc entry: 2.5 s for 100 processes on a busy 2-core machine, past the safety margin.)

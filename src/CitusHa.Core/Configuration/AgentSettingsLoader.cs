@@ -55,7 +55,7 @@ public static class AgentSettingsLoader
         "postgresql.use_unix_socket", "postgresql.use_unix_socket_repl", "postgresql.authentication.rewind",
         "postgresql.remove_data_directory_on_diverged_timelines", "postgresql.pre_promote", "postgresql.before_stop",
         "bootstrap.initdb", "bootstrap.pg_hba", "bootstrap.users", "bootstrap.post_bootstrap", "bootstrap.post_init", "bootstrap.method",
-        "bootstrap.dcs.failsafe_mode", "bootstrap.dcs.standby_cluster", "failsafe_mode", "standby_cluster",
+        "bootstrap.dcs.standby_cluster", "standby_cluster",
         "tags.clonefrom", "tags.replicatefrom", "tags.nostream",
         "restapi.allowlist", "restapi.allowlist_include_members", "restapi.verify_client", "restapi.http_extra_headers", "restapi.https_extra_headers",
         "log", "ctl", "kubernetes", "consul", "zookeeper", "exhibitor", "raft", "etcd",
@@ -231,6 +231,7 @@ public static class AgentSettingsLoader
             SynchronousMode = SynchronousModeOf(tree, "bootstrap.dcs.synchronous_mode") ?? HaSettings.Defaults.SynchronousMode,
             SynchronousNodeCount = tree.WholeNumber("bootstrap.dcs.synchronous_node_count", 1, 100) ?? 1,
             CheckTimeline = tree.Bool("bootstrap.dcs.check_timeline") ?? false,
+            FailsafeMode = tree.Bool("bootstrap.dcs.failsafe_mode") ?? false,
         };
         try
         {

@@ -15,6 +15,7 @@ public static class DcsPaths
     public const string LegacyOptime = "optime/leader";
     public const string Failover = "failover";
     public const string History = "history";
+    public const string Failsafe = "failsafe";
 
     /// <summary>The prefix of every key in the namespace, with a trailing slash.</summary>
     public static string NamespacePrefix(string @namespace) => @namespace.TrimEnd('/') + "/";

@@ -27,6 +27,13 @@ public sealed record DcsView
     /// <summary>PostgreSQL parameters from the group's <c>config</c> key (<c>postgresql.parameters</c>).</summary>
     public IReadOnlyDictionary<string, string> PostgresParameters { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The <c>failsafe</c> key: every member's name and REST URL as the leader last wrote them, the
+    /// members a primary must reach to keep running without etcd. Null when absent or not a JSON
+    /// object of strings (Patroni discards such a key too).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Failsafe { get; init; }
+
     /// <summary>Members with live member keys, me included.</summary>
     public IReadOnlyList<MemberInfo> Members { get; init; } = [];
 

@@ -24,7 +24,9 @@ public static class Decider
 
         if (view.Dcs is not { } dcs)
         {
-            return new NoAction("etcd is not reachable; waiting");
+            return view.FailsafeActive && view.Postgres.IsRunningPrimary
+                ? new NoAction("continue to run as a leader because failsafe mode is enabled and all members are accessible")
+                : new NoAction("etcd is not reachable; waiting");
         }
 
         var me = view.Me.Name;
@@ -152,6 +154,13 @@ public static class Decider
 
     private static Decision Race(GroupView view)
     {
+        if (view.FailsafeLeader is { } failsafeLeader && failsafeLeader != view.Me.Name && view.Settings.FailsafeMode)
+        {
+            // Patroni injects that primary as the leader: it ran through the etcd outage with every
+            // member's consent and takes the key back as soon as it reaches etcd.
+            return new NoAction($"failsafe: {failsafeLeader} ran as primary while etcd was unreachable; leaving the leader key to it");
+        }
+
         if (view.Postgres.RunState is PostgresRunState.Stopped or PostgresRunState.Crashed)
         {
             // Patroni's recover: nobody leads and my PostgreSQL is down (the whole group was stopped,

@@ -44,7 +44,7 @@ public static class Eligibility
                 : (false, "the group is paused");
         }
 
-        if (dcs.Failover is { IsEmpty: false } request && (request.ScheduledAt is null || request.ScheduledAt <= view.Now))
+        if (dcs.Failover is { IsEmpty: false } request && (request.ScheduledAt is null || request.ScheduledAt <= view.WallNow))
         {
             return ForManualRequest(view, request);
         }

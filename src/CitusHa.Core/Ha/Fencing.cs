@@ -18,6 +18,13 @@ public static class Fencing
         // Cut off from etcd, or the keepalive failing: my lease is the only thing keeping others
         // from promoting, and it runs out at a time we know. Become read-only while there is margin.
         var remaining = view.LeaseRemaining;
+        if (view.FailsafeActive)
+        {
+            // failsafe_mode: every member still answers us, so none of them can be promoted (each
+            // refuses the race while our calls keep coming); run on for as long as that confirmation lasts.
+            remaining = view.FailsafeUntil - view.Now;
+        }
+
         if (remaining is null || remaining <= view.Settings.FencingMargin)
         {
             var left = remaining is null ? "no lease" : remaining <= TimeSpan.Zero ? "my lease has run out" : $"my lease ends in {remaining.Value.TotalSeconds:0.0} s";

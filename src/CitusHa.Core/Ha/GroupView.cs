@@ -6,7 +6,20 @@ namespace CitusHa.Core.Ha;
 /// </summary>
 public sealed record GroupView
 {
+    /// <summary>
+    /// The agent's monotonic clock (it never steps): every interval (lease, crash, start, waits) is
+    /// measured on it.
+    /// </summary>
     public required DateTimeOffset Now { get; init; }
+
+    /// <summary>The wall clock, for times an operator gave (a scheduled switchover or restart); <see cref="Now"/> when not set.</summary>
+    public DateTimeOffset WallNow
+    {
+        get => wallNow ?? Now;
+        init => wallNow = value;
+    }
+
+    private readonly DateTimeOffset? wallNow;
 
     /// <summary>This member's name and tags.</summary>
     public required MemberIdentity Me { get; init; }
@@ -26,6 +39,22 @@ public sealed record GroupView
     public RunningOperation? Operation { get; init; }
 
     public required HaSettings Settings { get; init; }
+
+    /// <summary>
+    /// failsafe_mode, on a primary cut off from etcd: every member of the last known <c>failsafe</c>
+    /// topology accepted this primary this cycle, which lets it run until this time (ttl after the
+    /// calls were sent). Null when not asked or not every member accepted.
+    /// </summary>
+    public DateTimeOffset? FailsafeUntil { get; init; }
+
+    /// <summary>
+    /// failsafe_mode, on a replica: the primary that called <c>POST /failsafe</c> on us within ttl. It
+    /// kept running through an etcd outage; while this holds we leave the leader key to it.
+    /// </summary>
+    public string? FailsafeLeader { get; init; }
+
+    /// <summary>True when failsafe_mode keeps this primary running although etcd cannot be reached.</summary>
+    public bool FailsafeActive => Dcs is null && FailsafeUntil is { } until && until > Now;
 
     /// <summary>True when the DCS says I hold the leader key on my current lease.</summary>
     public bool HoldsLeaderKey =>

@@ -36,6 +36,12 @@ public sealed record HaSettings
     /// <summary><c>check_timeline</c>: race candidates must not be on an older timeline.</summary>
     public bool CheckTimeline { get; init; }
 
+    /// <summary>
+    /// <c>failsafe_mode</c>: a primary cut off from etcd keeps running while every member of the
+    /// group's <c>failsafe</c> topology still answers its <c>POST /failsafe</c> (Patroni 3).
+    /// </summary>
+    public bool FailsafeMode { get; init; }
+
     /// <summary>How long before its lease ends a primary that cannot renew makes itself read-only.</summary>
     public TimeSpan FencingMargin => LoopWait + RetryTimeout;
 

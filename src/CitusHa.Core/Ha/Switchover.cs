@@ -14,12 +14,12 @@ public static class Switchover
 
         if (request.ScheduledAt is { } at)
         {
-            if (at - view.Now > TimeSpan.Zero)
+            if (at - view.WallNow > TimeSpan.Zero)
             {
                 return new NoAction($"I am the leader; switchover scheduled at {at:O}");
             }
 
-            if (view.Now - at > 1.5 * view.Settings.LoopWait + view.Settings.RetryTimeout)
+            if (view.WallNow - at > 1.5 * view.Settings.LoopWait + view.Settings.RetryTimeout)
             {
                 return new ClearFailoverRequest($"the switchover scheduled at {at:O} is stale");
             }

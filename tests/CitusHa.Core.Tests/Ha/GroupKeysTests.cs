@@ -31,4 +31,30 @@ public sealed class GroupKeysTests
         sync.Standbys.ShouldBe(["b", "c"]);
         sync.Quorum.ShouldBe(1);
     }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("""{"a": 7}""")]
+    [InlineData("""["a"]""")]
+    [InlineData("""{"a": ""}""")]
+    public void A_garbage_failsafe_key_is_discarded_as_patroni_does(string value)
+    {
+        var items = new[] { new DcsKeyValue("/service/demo/failsafe", value, 3, 4, 0) };
+        GroupKeys.Decode("/service/demo/", items, HaSettings.Defaults).View.Failsafe.ShouldBeNull();
+    }
+
+    [Fact]
+    public void The_failsafe_topology_and_failsafe_mode_are_read()
+    {
+        var items = new[]
+        {
+            new DcsKeyValue("/service/demo/failsafe", """{"a":"http://a:8008/patroni","b":"http://b:8008/patroni"}""", 3, 4, 0),
+            new DcsKeyValue("/service/demo/config", """{"ttl":10,"failsafe_mode":true}""", 3, 5, 0),
+        };
+        var (view, settings) = GroupKeys.Decode("/service/demo/", items, HaSettings.Defaults);
+        view.Failsafe.ShouldNotBeNull().ShouldBe(new Dictionary<string, string> { ["a"] = "http://a:8008/patroni", ["b"] = "http://b:8008/patroni" }, ignoreOrder: true);
+        settings.FailsafeMode.ShouldBeTrue();
+        GroupKeys.Decode("/service/demo/", [], HaSettings.Defaults with { FailsafeMode = true }).Settings.FailsafeMode.ShouldBeTrue("the bootstrap value stands without a config key");
+        GroupKeys.Decode("/service/demo/", [items[1] with { Value = """{"failsafe_mode":false}""" }], HaSettings.Defaults with { FailsafeMode = true }).Settings.FailsafeMode.ShouldBeFalse();
+    }
 }

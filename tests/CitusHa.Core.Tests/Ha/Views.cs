@@ -76,6 +76,14 @@ internal static class Views
 
     public static GroupView Tagged(this GroupView view, bool noFailover = false, int priority = 1) => view with { Me = view.Me with { NoFailover = noFailover, FailoverPriority = priority } };
 
+    /// <summary>failsafe_mode on; the members accepted me as primary (until <paramref name="confirmedFor"/> from now) or a primary called me.</summary>
+    public static GroupView Failsafe(this GroupView view, TimeSpan? confirmedFor = null, string? calledBy = null) => view with
+    {
+        Settings = view.Settings with { FailsafeMode = true },
+        FailsafeUntil = confirmedFor is { } c ? view.Now + c : null,
+        FailsafeLeader = calledBy,
+    };
+
     public static GroupView Paused(this GroupView view) => view with { Dcs = view.Dcs! with { Paused = true } };
 
     public static GroupView Sync(this GroupView view, string leader, int quorum, params string[] standbys) =>

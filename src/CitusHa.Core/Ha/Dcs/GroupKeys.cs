@@ -40,8 +40,31 @@ public static class GroupKeys
             ClusterTimeline = ClusterTimeline(keys.GetValueOrDefault(DcsPaths.History)?.Value),
             Members = members,
             PostgresParameters = Parameters(config),
+            Failsafe = Failsafe(keys.GetValueOrDefault(DcsPaths.Failsafe)?.Value),
         };
         return (view, settings);
+    }
+
+    /// <summary>The <c>failsafe</c> key: a JSON object of member name → REST URL; anything else is discarded.</summary>
+    private static Dictionary<string, string>? Failsafe(string? value)
+    {
+        if (Object(value) is not { } topology)
+        {
+            return null;
+        }
+
+        var members = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var member in topology.EnumerateObject())
+        {
+            if (member.Value.ValueKind != JsonValueKind.String || member.Value.GetString() is not { Length: > 0 } url)
+            {
+                return null;
+            }
+
+            members[member.Name] = url;
+        }
+
+        return members;
     }
 
     private static MemberInfo Member(string name, MemberRecord record) => new(
@@ -105,6 +128,7 @@ public static class GroupKeys
             SynchronousMode = c.TryGetProperty("synchronous_mode", out var mode) ? Mode(mode) ?? bootstrap.SynchronousMode : bootstrap.SynchronousMode,
             SynchronousNodeCount = c.TryGetProperty("synchronous_node_count", out var n) && n.TryGetInt32(out var count) && count > 0 ? count : bootstrap.SynchronousNodeCount,
             CheckTimeline = c.TryGetProperty("check_timeline", out var ct) ? ct.ValueKind == JsonValueKind.True : bootstrap.CheckTimeline,
+            FailsafeMode = c.TryGetProperty("failsafe_mode", out var fs) ? fs.ValueKind == JsonValueKind.True : bootstrap.FailsafeMode,
         };
         return candidate.Validate();
     }
