@@ -165,6 +165,91 @@ public sealed class FailoverTests(ITestOutputHelper output)
         await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct);
     }
 
+    [Fact]
+    public async Task A_primary_the_agent_cannot_query_is_fenced_before_another_member_is_promoted()
+    {
+        // The postmaster frozen (SIGSTOP): the agent's queries time out, but a backend opened before
+        // keeps serving writes. Cut off from etcd as well, the agent must still fence it (it used to
+        // see "not a primary" and disarm the watchdog), before another member can take over.
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(4));
+        await using var proxies = new EtcdProxies();
+        await using var harness = await FormationHarness.StartAsync(etcdEndpointFor: proxies.EndpointFor, cancellationToken: ct);
+        var leader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
+        var member = harness.Formation.Member(leader);
+        await using var session = new NpgsqlConnection(harness.MemberConnectionString(member));
+        await session.OpenAsync(ct);
+        await using (var create = new NpgsqlCommand("CREATE TABLE fencing_probe (at timestamptz)", session))
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var backendPidQuery = new NpgsqlCommand("SELECT pg_backend_pid()", session);
+        var backend = (int)(await backendPidQuery.ExecuteScalarAsync(ct))!;
+        var postmaster = CitusHa.Core.Formation.LocalFormation.PostmasterPid(member).ShouldNotBeNull();
+
+        // The agent's pooled connections go first, so that its next look needs a new one (which a
+        // frozen postmaster never forks); then the freeze.
+        await using (var terminate = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'", session))
+        {
+            await terminate.ExecuteScalarAsync(ct);
+        }
+
+        await Signals.SendAsync(postmaster, "STOP", ct);
+        try
+        {
+            await using (var write = new NpgsqlCommand("INSERT INTO fencing_probe VALUES (now())", session))
+            {
+                (await write.ExecuteNonQueryAsync(ct)).ShouldBe(1, "the backend still takes writes while its postmaster is frozen");
+            }
+
+            proxies[leader].Cut();
+            var clock = Stopwatch.StartNew();
+            TimeSpan? fenced = null, replaced = null;
+            await TestTimeouts.WaitUntilAsync(async () =>
+            {
+                if (fenced is null && !IsAlive(backend))
+                {
+                    fenced = clock.Elapsed;
+                }
+
+                if (replaced is null && await harness.LeaderAsync(ct) is { } l && l != leader)
+                {
+                    replaced = clock.Elapsed;
+                }
+
+                return fenced is not null && replaced is not null;
+            }, TimeSpan.FromSeconds(40), "the unanswering primary to be fenced and another member to lead", ct).WithDiagnostics(harness, ct);
+            output.WriteLine($"postmaster frozen and etcd cut at 0 s: the writing backend was gone at {fenced!.Value.TotalSeconds:0.0} s, new leader at {replaced!.Value.TotalSeconds:0.0} s");
+            fenced.Value.ShouldBeLessThan(replaced.Value, "a primary nobody can query must stop taking writes before anyone else is promoted");
+        }
+        finally
+        {
+            if (IsAlive(postmaster))
+            {
+                await Signals.SendAsync(postmaster, "CONT", CancellationToken.None);
+            }
+
+            proxies[leader].Restore();
+        }
+
+        await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(90), ct).WithDiagnostics(harness, ct);
+    }
+
+    /// <summary>The process runs (a killed one may linger as a zombie until it is reaped: that is gone).</summary>
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+            return state is not ("Z" or "X");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     internal static async Task<bool> IsWritableAsync(string connectionString, CancellationToken ct)
     {
         try

@@ -123,6 +123,7 @@ internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, Lea
             Upstream = UpstreamName(pg, dcs),
             CrashedAt = pg.ExitedUnexpectedlyAt,
             StartingSince = state == PostgresRunState.Starting ? pg.StartingSince : null,
+            UnobservedMayBeWritable = state == PostgresRunState.Starting && pg.MayBeWritable,
         };
     }
 

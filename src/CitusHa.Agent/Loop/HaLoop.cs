@@ -307,7 +307,7 @@ internal sealed class HaLoop : BackgroundService
     /// </summary>
     private async Task FeedWatchdogAsync(GroupView view, PostgresObservation pg)
     {
-        if (pg is { PostmasterAlive: true, InRecovery: false, PostmasterPid: { } pid } && view.Dcs is not { Paused: true })
+        if (pg is { PostmasterAlive: true, MayBeWritable: true, PostmasterPid: { } pid } && view.Dcs is not { Paused: true })
         {
             // failsafe_mode carries a primary past its lease while every member accepts it.
             var until = view.FailsafeActive ? view.FailsafeUntil : context.Lease.Current?.ExpiresAt;

@@ -10,7 +10,10 @@ public static class Fencing
     public static Decision? Check(GroupView view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        if (!view.Postgres.IsRunningPrimary || view.Dcs is { Paused: true })
+        // A primary that does not answer (hung, out of connections, its postmaster frozen while its
+        // backends still serve) is fenced like one that does: not being able to look is no reason to
+        // let it take writes past the lease.
+        if (!view.Postgres.MayBePrimary || view.Dcs is { Paused: true })
         {
             return null;
         }
@@ -41,7 +44,9 @@ public static class Fencing
 
         if (view.Dcs?.Leader is { } leader && leader.Name != view.Me.Name)
         {
-            return new DemoteFenced($"demoting: {leader.Name} holds the leader key and I am running as a primary");
+            return new DemoteFenced(view.Postgres.IsRunningPrimary
+                ? $"demoting: {leader.Name} holds the leader key and I am running as a primary"
+                : $"demoting: {leader.Name} holds the leader key and my PostgreSQL, which does not answer, may be running as a primary");
         }
 
         return null;

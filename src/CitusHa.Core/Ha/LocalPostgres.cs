@@ -28,7 +28,13 @@ public sealed record LocalPostgres
     /// <summary>When the postmaster that is not yet accepting connections was started, null otherwise.</summary>
     public DateTimeOffset? StartingSince { get; init; }
 
+    /// <summary>Alive but not answering, and without a standby/recovery signal file: it may be taking writes.</summary>
+    public bool UnobservedMayBeWritable { get; init; }
+
     public bool IsRunningPrimary => RunState == PostgresRunState.Running && InRecovery == false;
+
+    /// <summary>What fencing must treat as a primary: a running one, or one that does not answer but may be one.</summary>
+    public bool MayBePrimary => IsRunningPrimary || (RunState == PostgresRunState.Starting && UnobservedMayBeWritable);
 
     public bool IsRunningReplica => RunState == PostgresRunState.Running && InRecovery == true;
 }

@@ -48,6 +48,14 @@ public sealed record PostgresObservation
     /// <summary>Our child postmaster's process id while it runs (what the watchdog fences).</summary>
     public int? PostmasterPid { get; init; }
 
+    /// <summary>
+    /// The postmaster may be taking writes: it answered as a primary, or it is alive without answering
+    /// and its data directory has no standby.signal or recovery.signal (PostgreSQL 12+ runs read-only
+    /// only with one of them). A primary the agent cannot query (hung, out of connections, frozen
+    /// postmaster whose backends still serve) is still a primary to fence.
+    /// </summary>
+    public bool MayBeWritable { get; init; }
+
     /// <summary><c>server_version_num</c> of the running server (150008 for 15.8), null when not connected.</summary>
     public int? ServerVersion { get; init; }
 }

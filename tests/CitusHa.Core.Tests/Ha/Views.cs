@@ -28,6 +28,12 @@ internal static class Views
         HasData = true, SystemIdentifier = "7000000000000000001", RunState = PostgresRunState.Running, InRecovery = false, Lsn = lsn, Timeline = timeline,
     };
 
+    /// <summary>A postmaster that is alive but does not answer, with no standby.signal: it may be a primary.</summary>
+    public static LocalPostgres Unanswering(bool standbySignal = false) => new()
+    {
+        HasData = true, SystemIdentifier = "7000000000000000001", RunState = PostgresRunState.Starting, UnobservedMayBeWritable = !standbySignal,
+    };
+
     public static LocalPostgres Empty() => new() { HasData = false, RunState = PostgresRunState.Stopped };
 
     public static LocalPostgres Down(DateTimeOffset? crashedAt = null) => new()

@@ -117,11 +117,13 @@ public sealed class PostgresInstance : IPostgresControl
                     startingSince = null;
                 }
 
-                return answered with { StartingSince = null };
+                return answered with { StartingSince = null, MayBeWritable = answered.InRecovery == false };
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
             {
-                return observation; // alive but not (yet) answering: starting, or shutting down
+                // Alive but not (yet) answering: starting, shutting down, or hung. Without a standby or
+                // recovery signal file it may be a primary, and is treated as one by fencing.
+                return observation with { MayBeWritable = !File.Exists(Path.Combine(options.DataDirectory, "standby.signal")) && !File.Exists(Path.Combine(options.DataDirectory, "recovery.signal")) };
             }
         }
 
@@ -295,7 +297,9 @@ public sealed class PostgresInstance : IPostgresControl
             ["stop", "-D", options.DataDirectory, "-m", mode == StopMode.Fast ? "fast" : "immediate", "-W"],
             TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        wait.CancelAfter(result.Succeeded ? options.StopTimeout : TimeSpan.FromSeconds(1));
+        // An immediate stop is fencing: a postmaster that has not exited within 2 s of SIGQUIT is frozen
+        // or hung (its backends may still serve writes), and is killed with its children.
+        wait.CancelAfter(result.Succeeded ? (mode == StopMode.Fast ? options.StopTimeout : TimeSpan.FromSeconds(2)) : TimeSpan.FromSeconds(1));
         try
         {
             await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
