@@ -56,25 +56,24 @@ internal sealed class SyncReplication(AgentContext context)
             ? sync.Standbys.Order(StringComparer.Ordinal).ToList()
             : null;
 
-        var adding = current is null || target.Except(current, StringComparer.OrdinalIgnoreCase).Any();
-        var removing = current is not null && current.Except(target, StringComparer.OrdinalIgnoreCase).Any();
-        var standbyNames = StandbyNames(target, settings);
-        if (current is not null && !adding && !removing && appliedStandbyNames == standbyNames)
+        var step = SyncStep.Next(current, target, startingFromAsynchronous: string.IsNullOrEmpty(appliedStandbyNames));
+        if (step is null)
         {
+            // The key is right; PostgreSQL may still need the same set (after a restart, a reload).
+            await ApplyStandbyNamesAsync(StandbyNames([.. current!], settings), cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        if (string.IsNullOrEmpty(appliedStandbyNames) || !removing)
+        var voters = step.Voters.ToList();
+        if (step.KeyFirst)
         {
-            // Growing (or starting from asynchronous): the sync key learns the voters first.
-            await WriteSyncKeyAsync(dcs.Sync?.ModRevision ?? 0, target, settings, cancellationToken).ConfigureAwait(false);
-            await ApplyStandbyNamesAsync(standbyNames, cancellationToken).ConfigureAwait(false);
+            await WriteSyncKeyAsync(dcs.Sync?.ModRevision ?? 0, voters, settings, cancellationToken).ConfigureAwait(false);
+            await ApplyStandbyNamesAsync(StandbyNames(voters, settings), cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            // Shrinking: PostgreSQL stops counting them first.
-            await ApplyStandbyNamesAsync(standbyNames, cancellationToken).ConfigureAwait(false);
-            await WriteSyncKeyAsync(dcs.Sync?.ModRevision ?? 0, target, settings, cancellationToken).ConfigureAwait(false);
+            await ApplyStandbyNamesAsync(StandbyNames(voters, settings), cancellationToken).ConfigureAwait(false);
+            await WriteSyncKeyAsync(dcs.Sync?.ModRevision ?? 0, voters, settings, cancellationToken).ConfigureAwait(false);
         }
     }
 
