@@ -236,6 +236,7 @@ internal sealed class MetadataManager : IAsyncDisposable
             TimeSpan? wait;
             try
             {
+                DropIfLapsed();
                 await ResetIfAskedAsync().ConfigureAwait(false);
                 if (Leading)
                 {
@@ -245,7 +246,7 @@ internal sealed class MetadataManager : IAsyncDisposable
 
                 lock (gate)
                 {
-                    wait = schedule.Wait(time.GetUtcNow());
+                    wait = schedule.Wait(time.GetUtcNow(), leadingUntil);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -267,6 +268,27 @@ internal sealed class MetadataManager : IAsyncDisposable
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// The leadership ran out without <see cref="StopLeading"/> (the HA loop could not renew: etcd
+    /// unreachable, the agent frozen and resumed): do what a stop does, so an open transaction (a worker
+    /// group's paused traffic, locks on pg_dist_node) is rolled back now, not left open.
+    /// </summary>
+    private void DropIfLapsed()
+    {
+        lock (gate)
+        {
+            if (Leading || !schedule.HasWork)
+            {
+                return;
+            }
+
+            schedule.Clear();
+            resetRequested = true;
+        }
+
+        CitusLog.Warning(context.Logger, context.MyName, "the coordinator's leadership lapsed without a clean stop: rolling back the open pg_dist_node transaction and dropping queued changes");
     }
 
     private async Task ResetIfAskedAsync()

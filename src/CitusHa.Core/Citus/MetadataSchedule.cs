@@ -155,6 +155,27 @@ public sealed class MetadataSchedule
     }
 
     /// <summary>The open transaction passed its deadline while other tasks wait: roll it back.</summary>
+    /// <summary>
+    /// How long the worker may sleep while this member leads until <paramref name="leadingUntil"/>: as
+    /// <see cref="Wait(DateTimeOffset)"/>, but never past the end of the leadership while a transaction
+    /// is open or tasks wait, so a lapse (the lease not renewed: etcd unreachable, the agent frozen) is
+    /// noticed then and its transaction rolled back. After the lapse, zero while anything is left to
+    /// drop (<see cref="HasWork"/>; the caller clears it), then null: a lapsed coordinator never spins.
+    /// </summary>
+    public TimeSpan? Wait(DateTimeOffset now, DateTimeOffset leadingUntil)
+    {
+        if (now >= leadingUntil)
+        {
+            return HasWork ? TimeSpan.Zero : null;
+        }
+
+        var lapse = leadingUntil - now;
+        return Wait(now) is { } wait ? (wait < lapse ? wait : lapse) : HasWork ? lapse : null;
+    }
+
+    /// <summary>A transaction is open or tasks wait.</summary>
+    public bool HasWork => InFlight is not null || tasks.Count > 0;
+
     public bool RollbackDue(DateTimeOffset now) => InFlight is { } open && tasks.Count > 0 && open.Deadline <= now;
 
     /// <summary>The transaction was rolled back (deadline) or lost (error): forget it and read the catalog again.</summary>

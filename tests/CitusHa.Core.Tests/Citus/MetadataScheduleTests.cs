@@ -155,4 +155,33 @@ public sealed class MetadataScheduleTests
         schedule.Pending.ShouldBeEmpty();
         schedule.ReloadPending.ShouldBeTrue();
     }
+
+    [Fact]
+    public void A_lapsed_leadership_wakes_the_worker_once_to_drop_its_transaction_and_never_spins()
+    {
+        var schedule = Loaded(Rows(1, "a:primary#1,b:secondary#2"));
+        var demote = FromWorker(CitusEventType.BeforeDemote, 1, "a:demoted");
+        schedule.TryAdd(demote, Now);
+        schedule.Complete(schedule.Pick()!, TaskOutcome.InTransaction);
+        var leadingUntil = Now + TimeSpan.FromSeconds(4);
+
+        schedule.Wait(Now).ShouldBeNull("an open transaction alone is not rolled back by time");
+        schedule.Wait(Now, leadingUntil).ShouldBe(TimeSpan.FromSeconds(4), "but the worker wakes when the leadership would end");
+        schedule.Wait(leadingUntil + TimeSpan.FromSeconds(1), leadingUntil).ShouldBe(TimeSpan.Zero, "lapsed with a transaction open: drop it now");
+        schedule.HasWork.ShouldBeTrue();
+
+        schedule.Clear();
+        schedule.HasWork.ShouldBeFalse();
+        schedule.Wait(leadingUntil + TimeSpan.FromSeconds(2), leadingUntil).ShouldBeNull("nothing left: sleep until woken, no spin");
+    }
+
+    [Fact]
+    public void While_leading_the_next_task_or_the_lapse_comes_first()
+    {
+        var schedule = Loaded();
+        schedule.Wait(Now, Now + TimeSpan.FromSeconds(4)).ShouldBeNull("idle: nothing to wake for");
+        schedule.TryAdd(Reconcile(1, "a:primary"), Now);
+        schedule.Wait(Now, Now + TimeSpan.FromSeconds(4)).ShouldBe(TimeSpan.Zero);
+        schedule.Wait(Now + TimeSpan.FromSeconds(5), Now + TimeSpan.FromSeconds(4)).ShouldBe(TimeSpan.Zero, "lapsed with a task queued: drop it");
+    }
 }
