@@ -8,7 +8,7 @@ namespace CitusHa.IntegrationTests;
 /// <summary>A real client we did not write: Debian's patronictl lists and switches over our formation.</summary>
 public sealed class PatroniCompatibilityTests(ITestOutputHelper output)
 {
-    private static async Task<(int ExitCode, string Output)> PatronictlAsync(string config, CancellationToken ct, params string[] arguments)
+    internal static async Task<(int ExitCode, string Output)> PatronictlAsync(string config, CancellationToken ct, params string[] arguments)
     {
         var patronictl = ToolLocator.FindOnPath("patronictl")
             ?? throw new SetupException($"patronictl is not installed: it comes with Debian's patroni package. {ToolLocator.InstallHint}");

@@ -97,6 +97,9 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                 case ClearFailoverRequest:
                     await ClearFailoverAsync(view, cancellationToken).ConfigureAwait(false);
                     return;
+                case RestartStandby:
+                    _ = TryRestart(view);
+                    return;
                 case ReattachLeaderKey:
                     await context.Store.PutIfValueOrAbsentAsync(context.Key("leader"), context.MyName, context.MyName, context.Lease.Current!.Id, cancellationToken).ConfigureAwait(false);
                     return;

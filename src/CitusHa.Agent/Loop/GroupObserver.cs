@@ -124,6 +124,7 @@ internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, Lea
             CrashedAt = pg.ExitedUnexpectedlyAt,
             StartingSince = state == PostgresRunState.Starting ? pg.StartingSince : null,
             UnobservedMayBeWritable = state == PostgresRunState.Starting && pg.MayBeWritable,
+            HotStandbyShortfall = pg.HotStandbyShortfall,
         };
     }
 

@@ -142,6 +142,11 @@ public static class Decider
             return new NoAction($"PostgreSQL is starting; the leader is {leader}");
         }
 
+        if (pg.IsRunningReplica && pg.HotStandbyShortfall.Count > 0)
+        {
+            return new RestartStandby($"restarting: replay paused because the primary's settings are higher ({string.Join(", ", pg.HotStandbyShortfall)})");
+        }
+
         if (pg.RunState != PostgresRunState.Running || pg.Upstream != leader)
         {
             return new FollowLeader(leader, pg.RunState == PostgresRunState.Running
@@ -177,6 +182,12 @@ public static class Decider
             return dcs.Failover is { IsEmpty: false } request && request.Leader == view.Me.Name
                 ? new NoAction("I handed the leader role over; waiting for the new leader")
                 : new StartReadOnly("the group has no leader and PostgreSQL is not running: starting it read-only to join the race");
+        }
+
+        if (view.Postgres.IsRunningReplica && view.Postgres.HotStandbyShortfall.Count > 0)
+        {
+            // It could not be promoted: PostgreSQL refuses to promote below the primary's settings.
+            return new RestartStandby($"restarting before the race: replay paused because the primary's settings are higher ({string.Join(", ", view.Postgres.HotStandbyShortfall)})");
         }
 
         var (eligible, why) = Eligibility.ForRace(view);

@@ -58,3 +58,9 @@ public sealed record Halt(string Reason) : Decision(Reason);
 
 /// <summary>The leader key has my name but an older lease of mine (the agent restarted): re-attach it to my lease.</summary>
 public sealed record ReattachLeaderKey(string Reason) : Decision(Reason);
+
+/// <summary>
+/// Restart this standby: its replay paused because the primary raised a hot-standby setting above
+/// its own; the start takes the primary's values (Patroni starts standbys the same way).
+/// </summary>
+public sealed record RestartStandby(string Reason) : Decision(Reason);

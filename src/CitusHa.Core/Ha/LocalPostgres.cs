@@ -31,6 +31,9 @@ public sealed record LocalPostgres
     /// <summary>Alive but not answering, and without a standby/recovery signal file: it may be taking writes.</summary>
     public bool UnobservedMayBeWritable { get; init; }
 
+    /// <summary>Replay paused below the primary's hot-standby settings ("max_connections 40 → 100"); empty otherwise.</summary>
+    public IReadOnlyList<string> HotStandbyShortfall { get; init; } = [];
+
     public bool IsRunningPrimary => RunState == PostgresRunState.Running && InRecovery == false;
 
     /// <summary>What fencing must treat as a primary: a running one, or one that does not answer but may be one.</summary>

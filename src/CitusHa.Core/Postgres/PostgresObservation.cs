@@ -56,6 +56,12 @@ public sealed record PostgresObservation
     /// </summary>
     public bool MayBeWritable { get; init; }
 
+    /// <summary>
+    /// A standby whose replay paused because the primary raised a hot-standby setting above ours
+    /// ("max_connections 40 → 100"); empty otherwise. A restart (with the raised values) resumes it.
+    /// </summary>
+    public IReadOnlyList<string> HotStandbyShortfall { get; init; } = [];
+
     /// <summary><c>server_version_num</c> of the running server (150008 for 15.8), null when not connected.</summary>
     public int? ServerVersion { get; init; }
 }

@@ -16,6 +16,7 @@ internal sealed class PostgresConfigFiles
     private readonly PostgresOptions options;
     private ReplicationSource? lastReplicaOf;
     private bool lastStandby;
+    private IReadOnlyDictionary<string, string>? lastControlData;
 
     public PostgresConfigFiles(PostgresOptions options)
     {
@@ -29,6 +30,9 @@ internal sealed class PostgresConfigFiles
     /// <summary>Rewrites the files for the role they were last written for (a configuration reload).</summary>
     public void Rewrite() => Write(lastReplicaOf, lastStandby);
 
+    /// <summary>What the last write raised to the primary's values (for the log), e.g. "max_connections 40 → 100".</summary>
+    public IReadOnlyList<string> Raised { get; private set; } = [];
+
     public string PgPassPath => Path.Combine(options.StateDirectory, "pgpass");
 
     /// <summary>
@@ -36,11 +40,15 @@ internal sealed class PostgresConfigFiles
     /// <paramref name="standby"/>: then a standby with no upstream, which replays the WAL it has and
     /// stays read-only until it is promoted or told whom to follow.
     /// </summary>
-    public void Write(ReplicationSource? replicaOf, bool standby = false)
+    /// <param name="replicaOf">The member to stream from; null for a primary or a standby with no upstream.</param>
+    /// <param name="standby">Start read-only (implied by <paramref name="replicaOf"/>).</param>
+    /// <param name="controlData">pg_controldata's values, for a standby: the primary's settings it must not go below.</param>
+    public void Write(ReplicationSource? replicaOf, bool standby = false, IReadOnlyDictionary<string, string>? controlData = null)
     {
         standby |= replicaOf is not null;
         lastReplicaOf = replicaOf;
         lastStandby = standby;
+        lastControlData = standby ? controlData ?? lastControlData : null;
         var data = options.DataDirectory;
         var postgresqlConf = Path.Combine(data, "postgresql.conf");
         var existing = File.Exists(postgresqlConf) ? File.ReadAllText(postgresqlConf) : string.Empty;
@@ -69,6 +77,11 @@ internal sealed class PostgresConfigFiles
         // After a failover a standby must stream from the new primary at once: with quorum commit the
         // new primary's writes wait for it (PostgreSQL's default retry interval is 5 s).
         settings.TryAdd("wal_retrieve_retry_interval", "1s");
+        if (standby && lastControlData is { } primary)
+        {
+            Raised = HotStandbyParameters.Raise(settings, primary);
+        }
+
         if (replicaOf is not null)
         {
             settings["primary_conninfo"] = ConnInfo(replicaOf.Host, replicaOf.Port, options.ReplicationUserName, "replication");

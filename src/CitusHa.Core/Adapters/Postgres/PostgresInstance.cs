@@ -217,7 +217,13 @@ public sealed class PostgresInstance : IPostgresControl
         }
 
         files.WritePgPass();
-        files.Write(replicaOf, standby);
+        // A standby must not start below the primary's hot-standby settings (see HotStandbyParameters).
+        files.Write(replicaOf, standby, standby ? await ControlDataAsync(cancellationToken).ConfigureAwait(false) : null);
+        foreach (var raised in files.Raised)
+        {
+            ServerOutput?.Invoke($"citusha: raised {raised} to the primary's value, as a hot standby requires");
+        }
+
         await ChownAsync(cancellationToken, options.StateDirectory, options.DataDirectory).ConfigureAwait(false);
         localDataSource?.Clear();
 
@@ -667,7 +673,10 @@ public sealed class PostgresInstance : IPostgresControl
                         ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END,
                    (SELECT sender_host FROM pg_stat_wal_receiver),
                    (SELECT sender_port FROM pg_stat_wal_receiver),
-                   current_setting('server_version_num')::int
+                   current_setting('server_version_num')::int,
+                   CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() END,
+                   current_setting('max_connections'), current_setting('max_worker_processes'), current_setting('max_wal_senders'),
+                   current_setting('max_prepared_transactions'), current_setting('max_locks_per_transaction')
             """;
         await using var connection = LocalSource.CreateConnection();
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -678,7 +687,7 @@ public sealed class PostgresInstance : IPostgresControl
         var inRecovery = reader.GetBoolean(0);
         var receive = Long(3);
         var replay = Long(4);
-        return observation with
+        var answered = observation with
         {
             AcceptingConnections = true,
             InRecovery = inRecovery,
@@ -692,22 +701,47 @@ public sealed class PostgresInstance : IPostgresControl
             UpstreamPort = reader.IsDBNull(7) ? null : reader.GetInt32(7),
             ServerVersion = reader.GetInt32(8),
         };
+        if (reader.IsDBNull(9) || reader.GetString(9) == "not paused")
+        {
+            return answered;
+        }
+
+        // Replay paused: PostgreSQL 14+ pauses a standby that replays a primary's PARAMETER_CHANGE above
+        // its own settings (and aborts at promotion); pg_controldata then holds the primary's values.
+        // (An operator's pg_wal_replay_pause() shows no shortfall and is left alone.)
+        var running = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["max_connections"] = reader.GetString(10),
+            ["max_worker_processes"] = reader.GetString(11),
+            ["max_wal_senders"] = reader.GetString(12),
+            ["max_prepared_transactions"] = reader.GetString(13),
+            ["max_locks_per_transaction"] = reader.GetString(14),
+        };
+        return answered with { HotStandbyShortfall = HotStandbyParameters.Raise(running, await ControlDataAsync(cancellationToken).ConfigureAwait(false)) };
+    }
+
+    /// <summary>pg_controldata's lines as name → value; empty when it cannot read the data directory.</summary>
+    private async Task<IReadOnlyDictionary<string, string>> ControlDataAsync(CancellationToken cancellationToken)
+    {
+        var result = await runner.RunAsync(Bin("pg_controldata"), ["-D", options.DataDirectory], TimeSpan.FromSeconds(10), cancellationToken,
+            new Dictionary<string, string> { ["LC_ALL"] = "C" }).ConfigureAwait(false);
+        return !result.Succeeded
+            ? new Dictionary<string, string>()
+            : result.Output.Split('\n')
+                .Select(l => l.Split(':', 2))
+                .Where(p => p.Length == 2)
+                .GroupBy(p => p[0].Trim(), StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.First()[1].Trim(), StringComparer.Ordinal);
     }
 
     private async Task<PostgresObservation> ReadControlDataAsync(PostgresObservation observation, CancellationToken cancellationToken)
     {
-        var result = await runner.RunAsync(Bin("pg_controldata"), ["-D", options.DataDirectory], TimeSpan.FromSeconds(10), cancellationToken,
-            new Dictionary<string, string> { ["LC_ALL"] = "C" }).ConfigureAwait(false);
-        if (!result.Succeeded)
+        var values = await ControlDataAsync(cancellationToken).ConfigureAwait(false);
+        if (values.Count == 0)
         {
             return observation;
         }
 
-        var values = result.Output.Split('\n')
-            .Select(l => l.Split(':', 2))
-            .Where(p => p.Length == 2)
-            .GroupBy(p => p[0].Trim(), StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.First()[1].Trim(), StringComparer.Ordinal);
         return observation with
         {
             SystemIdentifier = values.GetValueOrDefault("Database system identifier"),
