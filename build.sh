@@ -6,6 +6,8 @@
 #   ./build.sh package   the PowerShell Gallery .nupkg and the Azure Automation .zip in out/
 #   ./build.sh bench     failover, switchover, crash restart and agent footprint on a local formation, then the Citus
 #                        worker switchover/failover benchmark, then the module's (numbers)
+#   ./build.sh soak      N random faults (kill/freeze any process, whole-group restart, etcd frozen) under a quorum-mode
+#                        writer: recovery per fault, writes lost, two-primary moments, manual reinits (numbers)
 #   ./build.sh image     the agent's container image (needs a Docker engine)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -146,6 +148,13 @@ task_bench() {
     dotnet "tools/CitusHa.ModuleBenchmarks/bin/$CONFIGURATION/net10.0/citusha-module-bench.dll" --groups 64 --members 3 --rounds 20
 }
 
+task_soak() {
+    bash scripts/install-test-deps.sh
+    task_build
+    say "fault soak: ${CITUSHA_SOAK_FAULTS:-12} random faults on a three-member group under a quorum-mode writer (prints numbers, asserts nothing)"
+    dotnet "tools/CitusHa.Benchmarks/bin/$CONFIGURATION/net10.0/citusha-bench.dll" --soak --faults "${CITUSHA_SOAK_FAULTS:-12}" ${CITUSHA_SOAK_SEED:+--seed "$CITUSHA_SOAK_SEED"}
+}
+
 task_image() {
     command -v docker >/dev/null 2>&1 || die "docker is not installed"
     docker info >/dev/null 2>&1 || die "no Docker engine answers here (docker info failed); build the image where one runs"
@@ -159,5 +168,6 @@ case "${1:-build}" in
     package) task_package ;;
     image) task_image ;;
     bench) task_bench ;;
-    *) die "unknown task '$1': use build, demo, test, bench, package or image" ;;
+    soak) task_soak ;;
+    *) die "unknown task '$1': use build, demo, test, bench, soak, package or image" ;;
 esac

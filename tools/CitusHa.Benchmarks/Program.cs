@@ -9,9 +9,16 @@ using CitusHa.Core.Operations;
 
 // citusha-bench [--rounds N]: a three-member formation under a writer committing every 10 ms.
 // citusha-bench --citus [--rounds N]: a Citus formation (3 groups x 2), worker switchovers and failovers.
+// citusha-bench --soak [--faults N] [--seed S]: random faults from the whole class under a quorum-mode writer.
 var citus = args.Contains("--citus");
-var roundsAt = Array.IndexOf(args, "--rounds");
-var rounds = roundsAt >= 0 && roundsAt + 1 < args.Length ? int.Parse(args[roundsAt + 1], CultureInfo.InvariantCulture) : 3;
+int Option(string name, int fallback) => Array.IndexOf(args, name) is var at && at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+var rounds = Option("--rounds", 3);
+if (args.Contains("--soak"))
+{
+    await FaultSoak.RunAsync(Option("--faults", 12), Option("--seed", Environment.TickCount));
+    return;
+}
+
 if (citus)
 {
     await CitusBenchmark.RunAsync(rounds);

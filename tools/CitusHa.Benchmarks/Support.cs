@@ -16,12 +16,13 @@ internal sealed class Results
 
     public void Print(TextWriter output)
     {
+        var width = Math.Max(42, values.Count == 0 ? 0 : values.Max(v => v.Name.Length));
         output.WriteLine();
-        output.WriteLine($"{"measure",-42} {"n",3} {"min",8} {"median",8} {"max",8}");
+        output.WriteLine($"{"measure".PadRight(width)} {"n",3} {"min",8} {"median",8} {"max",8}");
         foreach (var group in values.GroupBy(v => v.Name))
         {
             var sorted = group.Select(g => g.Value).Order().ToList();
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{group.Key,-42} {sorted.Count,3} {sorted[0],8:0.00} {sorted[sorted.Count / 2],8:0.00} {sorted[^1],8:0.00}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{group.Key.PadRight(width)} {sorted.Count,3} {sorted[0],8:0.00} {sorted[sorted.Count / 2],8:0.00} {sorted[^1],8:0.00}"));
         }
     }
 }

@@ -16,6 +16,12 @@ internal static class StatusDocument
     public static async Task<JsonObject> BuildWithReplicationAsync(AgentStatus status, Core.Postgres.IPostgresControl postgres, CancellationToken cancellationToken)
     {
         var document = Build(status);
+        if (status.Last?.Postgres is { AcceptingConnections: true, InRecovery: true })
+        {
+            await RefreshStandbyPositionAsync(document, postgres, cancellationToken).ConfigureAwait(false);
+            return document;
+        }
+
         if (status.Last?.Postgres is not { AcceptingConnections: true, InRecovery: false })
         {
             return document;
@@ -42,6 +48,34 @@ internal static class StatusDocument
         }
 
         return document;
+    }
+
+    /// <summary>
+    /// A standby's WAL positions read now, not at the last cycle: peers racing for the leader key
+    /// compare them, and a position up to a loop_wait old let a less advanced member win (found by the
+    /// fault soak: the winner lacked WAL another standby had received, which then could not follow).
+    /// Patroni reads them per request too. The cycle's values stay when PostgreSQL does not answer in time.
+    /// </summary>
+    private static async Task RefreshStandbyPositionAsync(JsonObject document, Core.Postgres.IPostgresControl postgres, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(ReplicationTimeout);
+        try
+        {
+            var now = await postgres.ObserveAsync(deadline.Token).ConfigureAwait(false);
+            if (now is { AcceptingConnections: true, InRecovery: true })
+            {
+                document["xlog"] = new JsonObject { ["received_location"] = now.ReceiveLsn, ["replayed_location"] = now.ReplayLsn, ["paused"] = false };
+                if (now.Timeline is { } timeline)
+                {
+                    document["timeline"] = timeline;
+                }
+            }
+        }
+        catch (Exception e) when (e is Core.Errors.CitusHaException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // The cycle's positions stand.
+        }
     }
 
     public static JsonObject Build(AgentStatus status)

@@ -91,6 +91,11 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                 case FollowLeader follow:
                     await FollowAsync(follow.Leader, view, cancellationToken).ConfigureAwait(false);
                     return;
+                case RejoinLeader rejoin:
+                    // Through the operation path: stop, pg_rewind against the leader (or a new base backup), start.
+                    readOnlyWithoutUpstream = true;
+                    await FollowAsync(rejoin.Leader, view, cancellationToken).ConfigureAwait(false);
+                    return;
                 case HandOver handOver:
                     _ = Start(OperationKind.Demote, null, ct => HandOverAsync(handOver.Candidate, view, ct), view);
                     return;

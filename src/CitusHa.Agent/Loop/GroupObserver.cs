@@ -17,6 +17,7 @@ internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, Lea
     // From the last successful read: what failsafe_mode needs once etcd cannot be read.
     private IReadOnlyDictionary<string, string>? lastFailsafe;
     private bool lastPaused;
+    private DateTimeOffset? behindSince;
 
     public string GroupPrefix { get; } = DcsPaths.GroupPrefix(settings.Dcs.Namespace, settings.Dcs.Scope!, settings.DcsGroup);
 
@@ -54,6 +55,7 @@ internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, Lea
         }
 
         var local = ToLocal(pg, dcs);
+        local = local with { BehindLeaderTimelineSince = BehindSince(local, dcs) };
         IReadOnlyDictionary<string, PeerStatus?> peerStatus = new Dictionary<string, PeerStatus?>();
         if (dcs is { Leader: null } && operation is null)
         {
@@ -101,6 +103,24 @@ internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, Lea
         var timeout = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(2).Ticks, effective.RetryTimeout.Ticks));
         var accepted = await peers.ConfirmFailsafeAsync(others, body, settings.RestApiCredentials, timeout, cancellationToken).ConfigureAwait(false);
         return accepted ? sent + effective.Ttl : null;
+    }
+
+    /// <summary>When this running standby was first seen on an older timeline than its leader publishes (kept across cycles).</summary>
+    private DateTimeOffset? BehindSince(LocalPostgres local, DcsView? dcs)
+    {
+        if (dcs is null)
+        {
+            return behindSince; // no news: neither start nor stop counting
+        }
+
+        var leaderTimeline = dcs.Leader is { } leader && leader.Name != settings.Name ? dcs.Member(leader.Name)?.Timeline : null;
+        if (!local.IsRunningReplica || local.Timeline is not { } mine || leaderTimeline is not { } theirs || mine >= theirs)
+        {
+            behindSince = null;
+            return null;
+        }
+
+        return behindSince ??= time.GetUtcNow();
     }
 
     private static LocalPostgres ToLocal(PostgresObservation pg, DcsView? dcs)

@@ -121,6 +121,9 @@ public sealed class LocalFormation : IAsyncDisposable
         }
     }
 
+    /// <summary>etcd's PID, or null when it is not running (the fault soak freezes it).</summary>
+    public int? EtcdPid => etcd is { HasExited: false } running ? running.Id : null;
+
     /// <summary>The agent's PID, or null when it is not running.</summary>
     public int? AgentPid(LocalMember member)
     {

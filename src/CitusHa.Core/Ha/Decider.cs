@@ -142,6 +142,11 @@ public static class Decider
             return new NoAction($"PostgreSQL is starting; the leader is {leader}");
         }
 
+        if (pg.IsRunningReplica && pg.BehindLeaderTimelineSince is { } behind && view.Now - behind > view.Settings.Ttl)
+        {
+            return new RejoinLeader(leader, $"still on timeline {pg.Timeline} while the leader {leader} is on a newer one: my WAL diverged; rewinding");
+        }
+
         if (pg.IsRunningReplica && pg.HotStandbyShortfall.Count > 0)
         {
             return new RestartStandby($"restarting: replay paused because the primary's settings are higher ({string.Join(", ", pg.HotStandbyShortfall)})");

@@ -64,3 +64,9 @@ public sealed record ReattachLeaderKey(string Reason) : Decision(Reason);
 /// its own; the start takes the primary's values (Patroni starts standbys the same way).
 /// </summary>
 public sealed record RestartStandby(string Reason) : Decision(Reason);
+
+/// <summary>
+/// Stop this standby and follow <paramref name="Leader"/> through the rewind check: it stayed on an
+/// older timeline (it had diverged), which a running standby cannot leave by itself.
+/// </summary>
+public sealed record RejoinLeader(string Leader, string Reason) : Decision(Reason);

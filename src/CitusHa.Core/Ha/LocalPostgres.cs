@@ -34,6 +34,13 @@ public sealed record LocalPostgres
     /// <summary>Replay paused below the primary's hot-standby settings ("max_connections 40 → 100"); empty otherwise.</summary>
     public IReadOnlyList<string> HotStandbyShortfall { get; init; } = [];
 
+    /// <summary>
+    /// Since when this running standby has stayed on an older timeline than the leader publishes (it
+    /// received WAL the new leader does not have, and PostgreSQL cannot switch timelines past it); null
+    /// when it is not behind.
+    /// </summary>
+    public DateTimeOffset? BehindLeaderTimelineSince { get; init; }
+
     public bool IsRunningPrimary => RunState == PostgresRunState.Running && InRecovery == false;
 
     /// <summary>What fencing must treat as a primary: a running one, or one that does not answer but may be one.</summary>

@@ -25,6 +25,8 @@ public sealed class DeciderTests
         { "an unanswering primary is fenced even during an operation", Following(Unanswering()).Running(OperationKind.Restart), typeof(DemoteFenced), "may be running as a primary" },
         { "a standby that does not answer is not fenced", Following(Unanswering(standbySignal: true)), typeof(NoAction), "PostgreSQL is starting" },
         { "an unanswering primary that holds the key with time left is left alone", Leading(Unanswering()), typeof(NoAction), "PostgreSQL is starting" },
+        { "a standby stuck on an older timeline than its leader for over a ttl: rewind", Following(Replica(timeline: 1) with { BehindLeaderTimelineSince = Views.T0 - 11 * S }), typeof(RejoinLeader), "my WAL diverged" },
+        { "a standby briefly on an older timeline (after a failover): wait", Following(Replica(timeline: 1) with { BehindLeaderTimelineSince = Views.T0 - 2 * S }), typeof(NoAction), "a secondary" },
         { "replay paused below the primary's settings: restart", Following(Replica() with { HotStandbyShortfall = ["max_connections 40 → 100"] }), typeof(RestartStandby), "max_connections 40 → 100" },
         { "replay paused below the primary's settings, no leader: restart before racing", NoLeader(Replica(upstream: null) with { HotStandbyShortfall = ["max_connections 40 → 100"] }), typeof(RestartStandby), "before the race" },
         { "my lease ran out while I was frozen, I hold the key", Leading().LeaseEndsIn(-1 * S), typeof(DemoteFenced), "lease has run out" },

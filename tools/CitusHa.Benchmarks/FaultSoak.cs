@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Globalization;
+using CitusHa.Core.Configuration;
+using CitusHa.Core.Formation;
+using Npgsql;
+
+namespace CitusHa.Benchmarks;
+
+/// <summary>
+/// citusha-bench --soak [--faults N] [--seed S]: a three-member group in quorum mode under a writer
+/// committing every 10 ms, and N faults drawn at random from the whole class: any process of any
+/// member killed or frozen for up to 3 × ttl, the whole group stopped and started again, etcd frozen
+/// (unreachable) for up to 3 × ttl. Per fault it prints how long until the group was healthy and
+/// writable again; over the soak, acknowledged writes lost, moments with two writable primaries, and
+/// members that did not come back by themselves (a manual reinit). Prints numbers, asserts nothing.
+/// </summary>
+internal static class FaultSoak
+{
+    private static readonly string[] Kinds =
+    [
+        "kill -9 agent", "kill -9 postmaster", "freeze agent", "freeze postmaster", "kill -9 whole member", "group restart", "freeze etcd",
+    ];
+
+    public static async Task RunAsync(int faults, int seed)
+    {
+        var random = new Random(seed);
+        var root = Directory.CreateTempSubdirectory("citusha-soak-").FullName;
+        File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+        var options = new LocalFormationOptions
+        {
+            Root = root,
+            AgentCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "citusha.dll")],
+            BasePort = CitusHa.Testing.Servers.LoopbackPorts.FreeRange(8),
+            RunAsUser = Environment.IsPrivilegedProcess ? "postgres" : null,
+            PostgresParameters = new Dictionary<string, string> { ["shared_buffers"] = "32MB", ["fsync"] = "off" },
+            SynchronousMode = "quorum",
+        };
+        await using var formation = new LocalFormation(options);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10 + (3 * faults)));
+        // Ctrl+C or SIGTERM ends the soak through the finally below, which stops every process it started.
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+        var ct = cts.Token;
+        var dcs = DcsSettings.Create([formation.EtcdEndpoint], null, "demo", null, TimeSpan.FromSeconds(3));
+        var results = new Results();
+        var stuck = 0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fault soak: {faults} faults, seed {seed}, ttl {formation.Ttl.TotalSeconds:0} s"));
+        try
+        {
+            await formation.StartAsync(ct);
+            await Waits.HealthyAsync(dcs, 3, null, ct);
+            var primary = BenchWriter.ConnectionString(string.Join(",", formation.Members.Select(m => $"127.0.0.1:{m.PostgresPort}")), formation.SuperuserPassword);
+            await using var writer = BenchWriter.Create(primary);
+            await writer.StartAsync(ct);
+            using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var splitBrain = WatchForTwoPrimariesAsync(formation, watching.Token);
+
+            for (var i = 1; i <= faults; i++)
+            {
+                var kind = Kinds[random.Next(Kinds.Length)];
+                var member = formation.Members[random.Next(formation.Members.Count)];
+                var hold = kind == "kill -9 postmaster" ? TimeSpan.Zero : TimeSpan.FromMilliseconds(random.Next(500, (int)(3 * formation.Ttl.TotalMilliseconds)));
+                var start = Stopwatch.GetTimestamp();
+                await InjectAsync(formation, kind, member, hold, ct);
+                var ended = Stopwatch.GetTimestamp(); // the process killed, resumed or restarted
+                var healed = await HealedAsync(dcs, writer, ct);
+                if (healed is null)
+                {
+                    stuck++;
+                    Console.WriteLine($"fault {i}: {kind} on {member.Name} (held {hold.TotalSeconds:0.0} s): NOT healthy within 120 s; the soak stops here (the group needs a hand)");
+                    Console.WriteLine(string.Join(Environment.NewLine, (await Waits.MembersAsync(dcs, ct)).Select(m => $"  {m.Name}: {m.Role} {m.State} TL{m.Timeline}")));
+                    break;
+                }
+
+                var afterEnd = Stopwatch.GetElapsedTime(ended, healed.Value).TotalSeconds;
+                results.Add($"{kind}: fault over → healthy+writable (s)", afterEnd);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fault {i}: {kind} on {member.Name} (held {hold.TotalSeconds:0.0} s): healthy and writable {Stopwatch.GetElapsedTime(start, healed.Value).TotalSeconds:0.0} s after it began, {afterEnd:0.0} s after it was over"));
+            }
+
+            await writer.DisposeAsync();
+            await watching.CancelAsync();
+            // (After a stop above the lost-write check may count rows of a group that never healed.)
+            var twoPrimaries = await splitBrain;
+            results.Add("acknowledged writes lost", (await writer.LostAsync(primary, ct)).Count);
+            results.Add("acknowledged writes", writer.Acknowledged.Count);
+            results.Add("moments with two writable primaries", twoPrimaries);
+            results.Add("faults that needed a manual restart/reinit", stuck);
+        }
+        finally
+        {
+            results.Print(Console.Out);
+            await formation.DisposeAsync();
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task InjectAsync(LocalFormation formation, string kind, LocalMember member, TimeSpan hold, CancellationToken ct)
+    {
+        switch (kind)
+        {
+            case "kill -9 agent":
+                await LocalFormation.SignalAsync(formation.AgentPid(member), "KILL", ct);
+                await Task.Delay(hold, ct);
+                formation.StartAgent(member);
+                break;
+            case "kill -9 postmaster":
+                await LocalFormation.SignalAsync(LocalFormation.PostmasterPid(member), "KILL", ct);
+                break;
+            case "freeze agent":
+                await FreezeAsync(formation.AgentPid(member), hold, ct);
+                break;
+            case "freeze postmaster":
+                await FreezeAsync(LocalFormation.PostmasterPid(member), hold, ct);
+                break;
+            case "kill -9 whole member":
+                await formation.KillAsync(member, postgresToo: true, ct);
+                await Task.Delay(hold, ct);
+                formation.StartAgent(member);
+                break;
+            case "group restart":
+                await Task.WhenAll(formation.Members.Select(m => formation.StopAgentAsync(m, TimeSpan.FromSeconds(60), ct)));
+                await Task.Delay(hold, ct);
+                foreach (var m in formation.Members)
+                {
+                    formation.StartAgent(m);
+                }
+
+                break;
+            case "freeze etcd":
+                await FreezeAsync(formation.EtcdPid, hold, ct);
+                break;
+        }
+    }
+
+    private static async Task FreezeAsync(int? pid, TimeSpan hold, CancellationToken ct)
+    {
+        if (pid is null)
+        {
+            return;
+        }
+
+        await LocalFormation.SignalAsync(pid, "STOP", ct);
+        try
+        {
+            await Task.Delay(hold, ct);
+        }
+        finally
+        {
+            await LocalFormation.SignalAsync(pid, "CONT", CancellationToken.None);
+        }
+    }
+
+    /// <summary>When three members are healthy again and a write has committed since (a Stopwatch timestamp); null after 120 s.</summary>
+    private static async Task<long?> HealedAsync(DcsSettings dcs, CitusHa.Testing.Workloads.NumberedWriter writer, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(120));
+        try
+        {
+            await Waits.HealthyAsync(dcs, 3, null, limit.Token);
+            var before = writer.Acknowledged.Count;
+            while (writer.Acknowledged.Count <= before)
+            {
+                await Task.Delay(20, limit.Token);
+            }
+
+            return Stopwatch.GetTimestamp();
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Every 200 ms, asks each member whether it takes writes; counts the rounds in which two did.</summary>
+    private static async Task<int> WatchForTwoPrimariesAsync(LocalFormation formation, CancellationToken ct)
+    {
+        var moments = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            var writable = await Task.WhenAll(formation.Members.Select(m => IsWritableAsync(m, formation.SuperuserPassword, ct)));
+            if (writable.Count(w => w) > 1)
+            {
+                moments++;
+                Console.WriteLine($"two writable primaries at {DateTime.UtcNow:HH:mm:ss.fff}");
+            }
+
+            try
+            {
+                await Task.Delay(200, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return moments;
+    }
+
+    private static async Task<bool> IsWritableAsync(LocalMember member, string password, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+            {
+                Host = "127.0.0.1", Port = member.PostgresPort, Username = "postgres", Password = password, Database = "postgres", Timeout = 1, CommandTimeout = 1, Pooling = false,
+            }.ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var probe = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
+            return (bool)(await probe.ExecuteScalarAsync(ct))!;
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}
