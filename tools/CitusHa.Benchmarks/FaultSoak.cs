@@ -54,6 +54,7 @@ internal static class FaultSoak
             await writer.StartAsync(ct);
             using var watching = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var splitBrain = WatchForTwoPrimariesAsync(formation, watching.Token);
+            var lostSoFar = new HashSet<long>();
 
             for (var i = 1; i <= faults; i++)
             {
@@ -70,6 +71,16 @@ internal static class FaultSoak
                     Console.WriteLine($"fault {i}: {kind} on {member.Name} (held {hold.TotalSeconds:0.0} s): NOT healthy within 120 s; the soak stops here (the group needs a hand)");
                     Console.WriteLine(string.Join(Environment.NewLine, (await Waits.MembersAsync(dcs, ct)).Select(m => $"  {m.Name}: {m.Role} {m.State} TL{m.Timeline}")));
                     break;
+                }
+
+                // Lost writes after every fault, so the one that lost them is named. Only numbers
+                // acknowledged before the read count: one acknowledged after it is not in that read yet.
+                var acknowledged = writer.Acknowledged.ToHashSet();
+                var lostNow = (await writer.LostAsync(primary, ct)).Where(acknowledged.Contains).Except(lostSoFar).ToList();
+                if (lostNow.Count > 0)
+                {
+                    lostSoFar.UnionWith(lostNow);
+                    Console.WriteLine($"fault {i}: {kind} on {member.Name}: {lostNow.Count} acknowledged writes lost ({string.Join(", ", lostNow.Take(10))})");
                 }
 
                 var afterEnd = Stopwatch.GetElapsedTime(ended, healed.Value).TotalSeconds;
