@@ -361,7 +361,7 @@ internal static class RestApi
         Metric("patroni_postgres_running", "Value is 1 if PostgreSQL is running, 0 otherwise.", s?.Postgres.AcceptingConnections == true ? 1 : 0);
         Metric("patroni_xlog_location", "Current WAL position (primary) or received/replayed maximum (replica).", s?.Postgres.Lsn ?? 0);
         Metric("patroni_postgres_timeline", "PostgreSQL timeline of this node.", s?.Postgres.Timeline ?? 0);
-        Metric("patroni_failsafe_mode_is_active", "Value is 1 if failsafe mode is active, 0 if inactive.", s is not null && (s.View.FailsafeActive || s.View.FailsafeLeader is not null) ? 1 : 0);
+        Metric("patroni_failsafe_mode_is_active", "Value is 1 if failsafe mode is active, 0 if inactive.", s?.View.FailsafeReported == true ? 1 : 0);
         Metric("patroni_cluster_unlocked", "Value is 1 if the group has no leader.", s?.View.Dcs is { Leader: null } ? 1 : 0);
         Metric("patroni_is_paused", "Value is 1 if the group is in maintenance mode.", s?.View.Dcs is { Paused: true } ? 1 : 0);
         Metric("citusha_lease_remaining_seconds", "Seconds until this agent's etcd lease would expire without renewal.", s?.View.LeaseRemaining?.TotalSeconds ?? 0);

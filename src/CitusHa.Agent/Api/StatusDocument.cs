@@ -65,7 +65,7 @@ internal static class StatusDocument
             var now = await postgres.ObserveAsync(deadline.Token).ConfigureAwait(false);
             if (now is { AcceptingConnections: true, InRecovery: true })
             {
-                document["xlog"] = new JsonObject { ["received_location"] = now.ReceiveLsn, ["replayed_location"] = now.ReplayLsn, ["paused"] = false };
+                document["xlog"] = StandbyXlog(now);
                 if (now.Timeline is { } timeline)
                 {
                     document["timeline"] = timeline;
@@ -77,6 +77,9 @@ internal static class StatusDocument
             // The cycle's positions stand.
         }
     }
+
+    private static JsonObject StandbyXlog(Core.Postgres.PostgresObservation pg) =>
+        new() { ["received_location"] = pg.ReceiveLsn, ["replayed_location"] = pg.ReplayLsn, ["paused"] = false };
 
     public static JsonObject Build(AgentStatus status)
     {
@@ -108,7 +111,7 @@ internal static class StatusDocument
             {
                 document["xlog"] = pg.InRecovery == false
                     ? new JsonObject { ["location"] = pg.Lsn }
-                    : new JsonObject { ["received_location"] = pg.ReceiveLsn, ["replayed_location"] = pg.ReplayLsn, ["paused"] = false };
+                    : StandbyXlog(pg);
             }
 
             if (pg.Timeline is { } timeline)
@@ -146,7 +149,7 @@ internal static class StatusDocument
                 document["dcs_last_seen"] = snapshot.At.ToUnixTimeSeconds();
             }
 
-            if (snapshot.View.FailsafeActive || snapshot.View.FailsafeLeader is not null)
+            if (snapshot.View.FailsafeReported)
             {
                 document["failsafe_mode_is_active"] = true;
             }

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Text;
 using CitusHa.Agent.Loop;
 using CitusHa.Core.Citus;
@@ -44,10 +43,7 @@ internal sealed class CoordinatorNotifier(AgentContext context) : IDisposable
             }
 
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(target), "/citus")) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            if (context.Settings.RestApiCredentials is { } credentials)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.Username}:{credentials.Password}")));
-            }
+            Core.Adapters.Http.RestApiHttp.Authorize(request, context.Settings.RestApiCredentials);
 
             using var response = await http.SendAsync(request, deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)

@@ -40,10 +40,7 @@ internal sealed class PeerClient(HttpClient http)
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(apiUrl), "/failsafe")) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
-            if (credentials is not null)
-            {
-                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{credentials.Username}:{credentials.Password}")));
-            }
+            Core.Adapters.Http.RestApiHttp.Authorize(request, credentials);
 
             using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);

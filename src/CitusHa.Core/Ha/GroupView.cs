@@ -56,6 +56,9 @@ public sealed record GroupView
     /// <summary>True when failsafe_mode keeps this primary running although etcd cannot be reached.</summary>
     public bool FailsafeActive => Dcs is null && FailsafeUntil is { } until && until > Now;
 
+    /// <summary>Patroni's failsafe_is_active: this primary runs on failsafe, or a failsafe primary called this member within ttl.</summary>
+    public bool FailsafeReported => FailsafeActive || FailsafeLeader is not null;
+
     /// <summary>True when the DCS says I hold the leader key on my current lease.</summary>
     public bool HoldsLeaderKey =>
         Dcs?.Leader is { } leader && leader.Name == Me.Name && Lease is { } lease && leader.Lease == lease.Id;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using CitusHa.Core.Errors;
@@ -25,10 +24,7 @@ public static class MemberApi
 
         using var http = Adapters.Http.RestApiHttp.Create(connection.ApiCaFile, timeout);
         using var request = new HttpRequestMessage(method, new Uri(api, "/" + path)) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
-        if (credentials is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.Username}:{credentials.Password}")));
-        }
+        Adapters.Http.RestApiHttp.Authorize(request, credentials);
 
         HttpResponseMessage response;
         try

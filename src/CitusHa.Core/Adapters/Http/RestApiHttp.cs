@@ -27,6 +27,17 @@ public static class RestApiHttp
         return new HttpClient(handler) { Timeout = timeout };
     }
 
+    /// <summary>Sets basic auth with <paramref name="credentials"/> (restapi.authentication) on a request to a member; none when null.</summary>
+    public static void Authorize(HttpRequestMessage request, Configuration.DcsCredentials? credentials)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (credentials is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{credentials.Username}:{credentials.Password}")));
+        }
+    }
+
     private static bool ChainsTo(X509Certificate certificate, X509Certificate2Collection authorities, SslPolicyErrors errors)
     {
         if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
