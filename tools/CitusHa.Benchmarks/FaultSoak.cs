@@ -44,6 +44,7 @@ internal static class FaultSoak
         var dcs = DcsSettings.Create([formation.EtcdEndpoint], null, "demo", null, TimeSpan.FromSeconds(3));
         var results = new Results();
         var stuck = 0;
+        var keep = Environment.GetEnvironmentVariable("CITUSHA_SOAK_KEEP") == "1";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fault soak: {faults} faults, seed {seed}, ttl {formation.Ttl.TotalSeconds:0} s"));
         try
         {
@@ -61,6 +62,8 @@ internal static class FaultSoak
                 var kind = Kinds[random.Next(Kinds.Length)];
                 var member = formation.Members[random.Next(formation.Members.Count)];
                 var hold = kind == "kill -9 postmaster" ? TimeSpan.Zero : TimeSpan.FromMilliseconds(random.Next(500, (int)(3 * formation.Ttl.TotalMilliseconds)));
+                var leader = await Waits.LeaderAsync(dcs, ct) ?? "none";
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fault {i} at {DateTime.UtcNow:HH:mm:ss.fff}: {kind} on {member.Name}, leader {leader}"));
                 var start = Stopwatch.GetTimestamp();
                 await InjectAsync(formation, kind, member, hold, ct);
                 var ended = Stopwatch.GetTimestamp(); // the process killed, resumed or restarted
@@ -68,6 +71,7 @@ internal static class FaultSoak
                 if (healed is null)
                 {
                     stuck++;
+                    keep = true;
                     Console.WriteLine($"fault {i}: {kind} on {member.Name} (held {hold.TotalSeconds:0.0} s): NOT healthy within 120 s; the soak stops here (the group needs a hand)");
                     Console.WriteLine(string.Join(Environment.NewLine, (await Waits.MembersAsync(dcs, ct)).Select(m => $"  {m.Name}: {m.Role} {m.State} TL{m.Timeline}")));
                     break;
@@ -80,6 +84,7 @@ internal static class FaultSoak
                 if (lostNow.Count > 0)
                 {
                     lostSoFar.UnionWith(lostNow);
+                    keep = true;
                     Console.WriteLine($"fault {i}: {kind} on {member.Name}: {lostNow.Count} acknowledged writes lost ({string.Join(", ", lostNow.Take(10))})");
                 }
 
@@ -101,7 +106,15 @@ internal static class FaultSoak
         {
             results.Print(Console.Out);
             await formation.DisposeAsync();
-            Directory.Delete(root, recursive: true);
+            if (keep)
+            {
+                // A loss or a stuck group is only worth the run if its logs can be read afterwards.
+                Console.WriteLine($"logs kept in {root} (agent.log and PostgreSQL's log per member)");
+            }
+            else
+            {
+                Directory.Delete(root, recursive: true);
+            }
         }
     }
 

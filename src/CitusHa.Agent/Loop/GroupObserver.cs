@@ -139,6 +139,7 @@ internal sealed class GroupObserver(AgentSettings settings, IDcsStore store, Lea
             RunState = state,
             InRecovery = state == PostgresRunState.Running ? pg.InRecovery : null,
             Timeline = pg.Timeline,
+            ServerVersion = pg.ServerVersion,
             Lsn = pg.Lsn,
             Upstream = UpstreamName(pg, dcs),
             CrashedAt = pg.ExitedUnexpectedlyAt,

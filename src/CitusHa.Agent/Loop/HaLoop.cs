@@ -65,10 +65,8 @@ internal sealed class HaLoop : BackgroundService
     }
 
     /// <summary>Whether an operator restart with these filters would run on this member now.</summary>
-    public bool RestartMatches(RestartRequest request) => context.Status.Last is { } last && Matches(request, last.View, last.Postgres);
-
-    private bool Matches(RestartRequest request, GroupView view, PostgresObservation pg) =>
-        request.Matches(view.HoldsLeaderKey || pg.InRecovery == false, pg.ServerVersion, parameters.PendingRestart.Count > 0);
+    public bool RestartMatches(RestartRequest request) =>
+        context.Status.Last is { } last && request.Matches(last.View.HoldsLeaderKey || last.Postgres.InRecovery == false, last.Postgres.ServerVersion, parameters.PendingRestart.Count > 0);
 
     /// <summary>Operator restart (REST); null when the agent is busy with another operation or has not observed yet.</summary>
     public Task? RequestRestart() => context.Status.Last is { } last ? executor.TryRestart(last.View) : null;
@@ -198,14 +196,21 @@ internal sealed class HaLoop : BackgroundService
 
     private async Task RunCycleAsync(CancellationToken cancellationToken)
     {
-        var (view, pg) = await observer.ObserveAsync(current, executor.Current, cancellationToken).ConfigureAwait(false);
+        var (observed, pg) = await observer.ObserveAsync(current, executor.Current, cancellationToken).ConfigureAwait(false);
+        var view = observed with
+        {
+            ScheduledRestart = scheduledRestart,
+            PendingRestart = parameters.PendingRestart.Count > 0,
+            WatchdogSafetyMargin = context.Settings.WatchdogSafetyMargin,
+        };
         current = view.Settings;
         if (context.Store is BoundedDcsStore bounded)
         {
             bounded.Limit = current.RetryTimeout;
         }
 
-        var decision = Decider.Decide(view);
+        var plan = CyclePlanner.Plan(view);
+        var decision = plan.Decision;
         if (decision.Reason != lastReason)
         {
             LoopLog.Decision(context.Logger, context.MyName, decision.Reason);
@@ -213,34 +218,35 @@ internal sealed class HaLoop : BackgroundService
         }
 
         await executor.ExecuteAsync(decision, view, cancellationToken).ConfigureAwait(false);
-        if (decision is NoAction && executor.Current is null)
+        if (plan.BetweenOperations)
         {
-            // Between operations only: a reload rewrites the same files a start or a follow writes.
+            // A reload rewrites the same files a start or a follow writes.
             await RunReloadAsync(cancellationToken).ConfigureAwait(false);
-            RunScheduledRestart(view, pg);
+            RunScheduledRestart(plan.ScheduledRestart, view);
         }
 
-        if (view.Dcs is not null && context.Lease.Current is { } lease)
+        if (plan.PublishMemberRecord && context.Lease.Current is { } lease)
         {
             try
             {
-                var after = decision is NoAction ? pg : await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false);
-                if (decision is NoAction && executor.Current is null)
+                var after = plan.ObserveAgainBeforePublishing ? await context.Postgres.ObserveAsync(cancellationToken).ConfigureAwait(false) : pg;
+                if (plan.BetweenOperations)
                 {
                     await parameters.SyncAsync(view, after, cancellationToken).ConfigureAwait(false);
                 }
 
                 var record = member.Build(view, after, context.Status.OperationState, parameters.PendingRestart, scheduledRestart?.ToRecord(after.PostmasterStartTime));
                 await member.PublishAsync(record, lease.Id, cancellationToken).ConfigureAwait(false);
-                if (decision is NoAction && view.HoldsLeaderKey && pg.AcceptingConnections && pg.InRecovery == false)
+                switch (plan.Leader)
                 {
-                    await upkeep.RunAsync(view, pg, cancellationToken).ConfigureAwait(false);
-                    await LeadCitusAsync(view, cancellationToken).ConfigureAwait(false);
-                }
-                else if (!view.HoldsLeaderKey)
-                {
-                    upkeep.Reset();
-                    StopLeadingCitus();
+                    case LeaderWork.Upkeep:
+                        await upkeep.RunAsync(view, pg, cancellationToken).ConfigureAwait(false);
+                        await LeadCitusAsync(view, cancellationToken).ConfigureAwait(false);
+                        break;
+                    case LeaderWork.StandDown:
+                        upkeep.Reset();
+                        StopLeadingCitus();
+                        break;
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -250,7 +256,7 @@ internal sealed class HaLoop : BackgroundService
             }
         }
 
-        await FeedWatchdogAsync(view, pg).ConfigureAwait(false);
+        await FeedWatchdogAsync(plan.Watchdog, pg).ConfigureAwait(false);
         context.Status.Publish(new CycleSnapshot(view, pg, decision, time.GetUtcNow(), MemberRecordWriter.StateOf(pg, context.Status.OperationState))
         {
             PendingRestart = parameters.PendingRestart,
@@ -300,42 +306,40 @@ internal sealed class HaLoop : BackgroundService
     }
 
     /// <summary>
-    /// While PostgreSQL runs as a primary, the watchdog must fence it shortly before our lease can
-    /// run out, unless a later cycle feeds it again. Not armed in maintenance mode (as Patroni).
-    /// The time left is taken now, when the deadline is sent, not at the cycle's start: the cycle's
-    /// etcd writes and upkeep have used part of it.
+    /// Carries out the plan's watchdog instruction. The time left is taken now, when the deadline is
+    /// sent, not at the cycle's start: the cycle's etcd writes and upkeep have used part of it, and the
+    /// lease may have been renewed meanwhile.
     /// </summary>
-    private async Task FeedWatchdogAsync(GroupView view, PostgresObservation pg)
+    private async Task FeedWatchdogAsync(WatchdogPlan plan, PostgresObservation pg)
     {
-        if (pg is { PostmasterAlive: true, MayBeWritable: true, PostmasterPid: { } pid } && view.Dcs is not { Paused: true })
+        var until = plan.Mode switch
         {
-            // failsafe_mode carries a primary past its lease while every member accepts it.
-            var until = view.FailsafeActive ? view.FailsafeUntil : context.Lease.Current?.ExpiresAt;
-            if (until is { } deadline)
-            {
-                var margin = TimeSpan.FromTicks(Math.Min(context.Settings.WatchdogSafetyMargin.Ticks, view.Settings.Ttl.Ticks / 2));
-                await watchdog.ArmAsync(deadline - time.GetUtcNow() - margin, pid).ConfigureAwait(false);
-            }
-
-            return; // no lease known this cycle: the deadline armed earlier stands
+            WatchdogStep.ArmUntil => plan.Until,
+            WatchdogStep.ArmUntilLeaseEnds => context.Lease.Current?.ExpiresAt,
+            _ => null,
+        };
+        if (plan.Mode == WatchdogStep.Disarm || pg.PostmasterPid is not { } pid)
+        {
+            await watchdog.DisarmAsync().ConfigureAwait(false);
+        }
+        else if (until is { } deadline)
+        {
+            await watchdog.ArmAsync(deadline - time.GetUtcNow() - plan.Margin, pid).ConfigureAwait(false);
         }
 
-        await watchdog.DisarmAsync().ConfigureAwait(false);
+        // Keep (no lease known this cycle): the deadline armed earlier stands.
     }
 
-    /// <summary>
-    /// A scheduled restart whose time has come runs when nothing else does (the caller runs it between operations) and its filters still hold
-    /// (they are checked at restart time, as Patroni does); otherwise it is dropped and logged.
-    /// </summary>
-    private void RunScheduledRestart(GroupView view, PostgresObservation pg)
+    /// <summary>Carries out the plan's step for the scheduled restart: run it (when nothing else runs) or drop it.</summary>
+    private void RunScheduledRestart(ScheduledRestartStep step, GroupView view)
     {
-        if (scheduledRestart is not { Schedule: { } at } request || view.WallNow < at)
+        if (step == ScheduledRestartStep.Wait || view.ScheduledRestart is not { } request)
         {
             return;
         }
 
         Interlocked.CompareExchange(ref scheduledRestart, null, request);
-        if (!Matches(request, view, pg))
+        if (step == ScheduledRestartStep.Cancel)
         {
             LoopLog.Decision(context.Logger, context.MyName, "scheduled restart cancelled: restart conditions are not satisfied");
             return;

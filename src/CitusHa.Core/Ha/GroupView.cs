@@ -53,6 +53,15 @@ public sealed record GroupView
     /// </summary>
     public string? FailsafeLeader { get; init; }
 
+    /// <summary>The operator's scheduled restart this agent keeps (POST /restart with a schedule); null when none.</summary>
+    public RestartRequest? ScheduledRestart { get; init; }
+
+    /// <summary>A changed PostgreSQL parameter waits for a restart (Patroni's pending_restart).</summary>
+    public bool PendingRestart { get; init; }
+
+    /// <summary>How long before the right to run as primary ends the watchdog fences PostgreSQL (at most ttl / 2).</summary>
+    public TimeSpan WatchdogSafetyMargin { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>True when failsafe_mode keeps this primary running although etcd cannot be reached.</summary>
     public bool FailsafeActive => Dcs is null && FailsafeUntil is { } until && until > Now;
 

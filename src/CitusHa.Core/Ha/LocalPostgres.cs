@@ -16,6 +16,9 @@ public sealed record LocalPostgres
 
     public int? Timeline { get; init; }
 
+    /// <summary>server_version_num of the running server; null when not answering.</summary>
+    public int? ServerVersion { get; init; }
+
     /// <summary>Primary: current WAL LSN; replica: max(receive, replay).</summary>
     public long? Lsn { get; init; }
 

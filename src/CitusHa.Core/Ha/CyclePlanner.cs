@@ -1,0 +1,77 @@
+namespace CitusHa.Core.Ha;
+
+/// <summary>
+/// Maps one <see cref="GroupView"/> to the whole <see cref="CyclePlan"/>: the main decision
+/// (<see cref="Decider"/>) and every upkeep intent that depends on it. Pure, like the decider: the
+/// loop that carries the plan out decides nothing itself.
+/// </summary>
+public static class CyclePlanner
+{
+    public static CyclePlan Plan(GroupView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        var decision = Decider.Decide(view);
+
+        // Nothing runs and this cycle starts nothing: the only window in which a reload, the
+        // parameter sync or a scheduled restart may touch PostgreSQL's files and processes.
+        var quiet = decision is NoAction && view.Operation is null;
+        return new CyclePlan
+        {
+            Decision = decision,
+            BetweenOperations = quiet,
+            ScheduledRestart = quiet ? ScheduledRestartStepFor(view) : ScheduledRestartStep.Wait,
+            PublishMemberRecord = view.Dcs is not null,
+            ObserveAgainBeforePublishing = decision is not NoAction,
+            Leader = LeaderWorkFor(view, decision),
+            Watchdog = WatchdogFor(view),
+        };
+    }
+
+    private static ScheduledRestartStep ScheduledRestartStepFor(GroupView view)
+    {
+        if (view.ScheduledRestart is not { Schedule: { } at } request || view.WallNow < at)
+        {
+            return ScheduledRestartStep.Wait;
+        }
+
+        var isPrimary = view.HoldsLeaderKey || view.Postgres.InRecovery == false;
+        return request.Matches(isPrimary, view.Postgres.ServerVersion, view.PendingRestart) ? ScheduledRestartStep.Run : ScheduledRestartStep.Cancel;
+    }
+
+    private static LeaderWork LeaderWorkFor(GroupView view, Decision decision)
+    {
+        if (view.Dcs is null)
+        {
+            // etcd did not answer: nothing is known about the key; the lease and fencing decide.
+            return LeaderWork.None;
+        }
+
+        if (!view.HoldsLeaderKey)
+        {
+            return LeaderWork.StandDown;
+        }
+
+        return decision is NoAction && view.Postgres.IsRunningPrimary ? LeaderWork.Upkeep : LeaderWork.None;
+    }
+
+    /// <summary>
+    /// While PostgreSQL may be a primary, the watchdog fences it shortly before the right to run as one
+    /// ends, unless a later cycle feeds it again. Not armed in maintenance mode (as Patroni).
+    /// </summary>
+    private static WatchdogPlan WatchdogFor(GroupView view)
+    {
+        if (!view.Postgres.MayBePrimary || view.Dcs is { Paused: true })
+        {
+            return WatchdogPlan.Disarm;
+        }
+
+        var margin = TimeSpan.FromTicks(Math.Min(view.WatchdogSafetyMargin.Ticks, view.Settings.Ttl.Ticks / 2));
+        if (view.FailsafeActive)
+        {
+            // failsafe_mode carries a primary past its lease while every member accepts it.
+            return WatchdogPlan.ArmUntil(view.FailsafeUntil!.Value, margin);
+        }
+
+        return view.Lease is null ? WatchdogPlan.Keep : WatchdogPlan.ArmUntilLeaseEnds(margin);
+    }
+}
