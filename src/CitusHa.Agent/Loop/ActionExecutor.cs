@@ -40,6 +40,18 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         }
     }
 
+    /// <summary>The task of the running operation, to await it (tests); null when none runs.</summary>
+    public Task? CurrentTask
+    {
+        get
+        {
+            lock (gate)
+            {
+                return running?.Task;
+            }
+        }
+    }
+
     public async Task ExecuteAsync(Decision decision, GroupView view, CancellationToken cancellationToken)
     {
         try
@@ -213,22 +225,15 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         _ = Start(OperationKind.Rewind, null, async ct =>
         {
             var observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
-
-            // A data directory that was a primary, that replayed on its own while the group had no
-            // leader (a whole-group restart: it may hold WAL the winner never received, such as the
-            // old primary's shutdown checkpoint), or that is behind the leader's timeline, may have
-            // diverged: pg_rewind finds out (and says "no rewind required" when it has not).
             var leaderTimeline = view.Dcs!.Member(leader)?.Timeline;
-            var wasPrimary = observed.ControlState is "in production" or "shut down" || readOnlyWithoutUpstream;
-            if (wasPrimary && (leaderTimeline is null || leaderTimeline <= observed.Timeline) && !WaitedLongEnough(view))
+            rewindWaitSince ??= view.Now;
+            var step = Rejoin.Choose(observed.ControlState, observed.Timeline, leaderTimeline, readOnlyWithoutUpstream, view.Now - rewindWaitSince, view.Settings.Ttl);
+            if (step == RejoinStep.WaitForLeaderTimeline)
             {
-                // The new leader has not published its new timeline yet, so its promotion (and the
-                // checkpoint that puts the timeline into pg_control) may not be done: pg_rewind would
-                // read the old timeline, answer "no rewind required", and leave us diverged. Wait a
-                // loop_wait (not a spin: finishing wakes the loop), for at most a ttl; after that the
-                // leader is on our timeline for good and pg_rewind decides.
-                // PostgreSQL keeps running meanwhile (read-only): stopping it first would leave it down,
-                // and in pause nothing would start it again.
+                // Wait a loop_wait (not a spin: finishing wakes the loop). PostgreSQL keeps running
+                // meanwhile (read-only): stopping it first would leave it down, and in pause nothing
+                // would start it again.
+                LoopLog.Decision(context.Logger, context.MyName, "waiting for the leader to publish its new timeline before the rewind check");
                 await Task.Delay(view.Settings.LoopWait, ct).ConfigureAwait(false);
                 return;
             }
@@ -237,11 +242,14 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
             {
                 await context.Postgres.StopAsync(StopMode.Fast, ct).ConfigureAwait(false);
                 observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
+
+                // Stopped, pg_control holds the checkpoint's timeline, which may be older than the one received.
+                step = Rejoin.Choose(observed.ControlState, observed.Timeline, leaderTimeline, readOnlyWithoutUpstream, view.Settings.Ttl, view.Settings.Ttl);
             }
 
             rewindWaitSince = null;
             readOnlyWithoutUpstream = false;
-            if (wasPrimary || (leaderTimeline is { } tl && observed.Timeline < tl))
+            if (step == RejoinStep.Rewind)
             {
                 var (rewound, detail) = await context.Postgres.RewindAsync(source, ct).ConfigureAwait(false);
                 if (!rewound)
@@ -312,17 +320,6 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         }
 
         await context.Store.DeleteIfValueAsync(context.Key("leader"), context.MyName, cancellationToken).ConfigureAwait(false);
-    }
-
-    private bool WaitedLongEnough(GroupView view)
-    {
-        if (rewindWaitSince is null)
-        {
-            rewindWaitSince = view.Now;
-            LoopLog.ActionFailed(context.Logger, context.MyName, "rewind", "waiting for the leader to publish its new timeline before rewinding", new InvalidOperationException("leader timeline not yet published"));
-        }
-
-        return view.Now - rewindWaitSince >= view.Settings.Ttl;
     }
 
     private async Task ClearFailoverAsync(GroupView view, CancellationToken cancellationToken)
