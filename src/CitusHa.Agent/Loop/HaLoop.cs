@@ -194,6 +194,12 @@ internal sealed class HaLoop : BackgroundService
         }
     }
 
+    /// <summary>One cycle, for the whole-cycle unit tests (the service runs them from <see cref="ExecuteAsync"/>).</summary>
+    internal Task RunOneCycleAsync(CancellationToken cancellationToken) => RunCycleAsync(cancellationToken);
+
+    /// <summary>The long operation (bootstrap, promote, rewind, …) still running, if any.</summary>
+    internal Task? RunningOperation => executor.CurrentTask;
+
     private async Task RunCycleAsync(CancellationToken cancellationToken)
     {
         var (observed, pg) = await observer.ObserveAsync(current, executor.Current, cancellationToken).ConfigureAwait(false);

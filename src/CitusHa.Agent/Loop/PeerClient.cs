@@ -81,14 +81,14 @@ internal sealed class PeerClient(HttpClient http)
         long lsn = 0;
         if (root.TryGetProperty("xlog", out var xlog) && xlog.ValueKind == JsonValueKind.Object)
         {
-            long Field(string name) => xlog.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;
+            long Field(string name) => xlog.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : 0;
             lsn = inRecovery ? Math.Max(Field("received_location"), Field("replayed_location")) : 0;
         }
 
         var tags = root.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Object ? t : default;
         var noFailover = tags.ValueKind == JsonValueKind.Object && tags.TryGetProperty("nofailover", out var nf) && nf.ValueKind == JsonValueKind.True;
-        var priority = tags.ValueKind == JsonValueKind.Object && tags.TryGetProperty("failover_priority", out var fp) && fp.TryGetInt32(out var p) ? p : 1;
-        int? timeline = root.TryGetProperty("timeline", out var tl) && tl.TryGetInt32(out var tv) ? tv : null;
+        var priority = tags.ValueKind == JsonValueKind.Object && tags.TryGetProperty("failover_priority", out var fp) && fp.ValueKind == JsonValueKind.Number && fp.TryGetInt32(out var p) ? p : 1;
+        int? timeline = root.TryGetProperty("timeline", out var tl) && tl.ValueKind == JsonValueKind.Number && tl.TryGetInt32(out var tv) ? tv : null;
         return new PeerStatus(inRecovery, lsn, timeline, noFailover, priority);
     }
 }

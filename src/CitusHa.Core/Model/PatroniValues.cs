@@ -19,7 +19,7 @@ internal static class PatroniValues
                 return bare;
             }
 
-            if (JsonObjects.Parse(status) is { } s && s.TryGetProperty("optime", out var optime) && optime.TryGetInt64(out var lsn))
+            if (JsonObjects.Parse(status) is { } s && s.TryGetProperty("optime", out var optime) && optime.ValueKind == JsonValueKind.Number && optime.TryGetInt64(out var lsn))
             {
                 return lsn;
             }

@@ -107,7 +107,7 @@ public static class GroupKeys
 
         TimeSpan? Seconds(string name)
         {
-            if (!c.TryGetProperty(name, out var v) || !v.TryGetDouble(out var d) || d <= 0)
+            if (!c.TryGetProperty(name, out var v) || v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d) || d <= 0)
             {
                 return null;
             }
@@ -123,10 +123,10 @@ public static class GroupKeys
             Ttl = Seconds("ttl") ?? bootstrap.Ttl,
             LoopWait = Seconds("loop_wait") ?? bootstrap.LoopWait,
             RetryTimeout = Seconds("retry_timeout") ?? bootstrap.RetryTimeout,
-            MaximumLagOnFailover = c.TryGetProperty("maximum_lag_on_failover", out var lag) && lag.TryGetInt64(out var bytes) ? bytes : bootstrap.MaximumLagOnFailover,
-            PrimaryStartTimeout = Seconds("primary_start_timeout") ?? (c.TryGetProperty("primary_start_timeout", out var pst) && pst.TryGetDouble(out var zero) && zero == 0 ? TimeSpan.Zero : bootstrap.PrimaryStartTimeout),
+            MaximumLagOnFailover = c.TryGetProperty("maximum_lag_on_failover", out var lag) && lag.ValueKind == JsonValueKind.Number && lag.TryGetInt64(out var bytes) ? bytes : bootstrap.MaximumLagOnFailover,
+            PrimaryStartTimeout = Seconds("primary_start_timeout") ?? (c.TryGetProperty("primary_start_timeout", out var pst) && pst.ValueKind == JsonValueKind.Number && pst.TryGetDouble(out var zero) && zero == 0 ? TimeSpan.Zero : bootstrap.PrimaryStartTimeout),
             SynchronousMode = c.TryGetProperty("synchronous_mode", out var mode) ? Mode(mode) ?? bootstrap.SynchronousMode : bootstrap.SynchronousMode,
-            SynchronousNodeCount = c.TryGetProperty("synchronous_node_count", out var n) && n.TryGetInt32(out var count) && count > 0 ? count : bootstrap.SynchronousNodeCount,
+            SynchronousNodeCount = c.TryGetProperty("synchronous_node_count", out var n) && n.ValueKind == JsonValueKind.Number && n.TryGetInt32(out var count) && count > 0 ? count : bootstrap.SynchronousNodeCount,
             CheckTimeline = c.TryGetProperty("check_timeline", out var ct) ? ct.ValueKind == JsonValueKind.True : bootstrap.CheckTimeline,
             FailsafeMode = c.TryGetProperty("failsafe_mode", out var fs) ? fs.ValueKind == JsonValueKind.True : bootstrap.FailsafeMode,
         };
@@ -156,7 +156,7 @@ public static class GroupKeys
         }
 
         var standbys = PatroniValues.SyncStandbyNames(sync);
-        var quorum = sync.TryGetProperty("quorum", out var q) && q.TryGetInt32(out var value) ? value : 0;
+        var quorum = sync.TryGetProperty("quorum", out var q) && q.ValueKind == JsonValueKind.Number && q.TryGetInt32(out var value) ? value : 0;
         return new SyncState(leader.GetString(), standbys, quorum, kv!.ModRevision);
     }
 
@@ -193,7 +193,7 @@ public static class GroupKeys
             }
 
             var last = document.RootElement.EnumerateArray().LastOrDefault();
-            return last.ValueKind == JsonValueKind.Array && last.GetArrayLength() > 0 && last[0].TryGetInt32(out var tl) ? tl + 1 : 1;
+            return last.ValueKind == JsonValueKind.Array && last.GetArrayLength() > 0 && last[0].ValueKind == JsonValueKind.Number && last[0].TryGetInt32(out var tl) ? tl + 1 : 1;
         }
         catch (JsonException)
         {
