@@ -47,7 +47,13 @@ internal sealed class ProcessWatchdog(AgentSettings settings, ILogger logger) : 
     public async Task ArmAsync(TimeSpan within, int postmasterPid)
     {
         var milliseconds = Math.Max(0, (long)within.TotalMilliseconds);
+        var wasArmed = armed;
         armed = await SendAsync(string.Create(CultureInfo.InvariantCulture, $"arm {milliseconds} {postmasterPid}")).ConfigureAwait(false);
+        if (armed && !wasArmed)
+        {
+            // Transitions only (not every feed): what an operator needs to tell a fence from a disarmed watchdog.
+            WatchdogLog.Armed(logger, settings.Name, postmasterPid, milliseconds);
+        }
     }
 
     public async Task DisarmAsync()
@@ -55,6 +61,10 @@ internal sealed class ProcessWatchdog(AgentSettings settings, ILogger logger) : 
         if (armed)
         {
             armed = !await SendAsync("disarm").ConfigureAwait(false);
+            if (!armed)
+            {
+                WatchdogLog.Disarmed(logger, settings.Name);
+            }
         }
     }
 
@@ -157,6 +167,12 @@ internal static partial class WatchdogLog
 
     [LoggerMessage(1103, LogLevel.Warning, "{Member}: {Line}", EventName = "WatchdogSaid")]
     public static partial void Said(ILogger logger, string member, string line);
+
+    [LoggerMessage(1104, LogLevel.Information, "{Member}: watchdog armed: it fences postmaster {Pid} unless fed again within {Milliseconds} ms", EventName = "WatchdogArmed")]
+    public static partial void Armed(ILogger logger, string member, int pid, long milliseconds);
+
+    [LoggerMessage(1105, LogLevel.Information, "{Member}: watchdog disarmed (PostgreSQL is not a primary, or maintenance mode)", EventName = "WatchdogDisarmed")]
+    public static partial void Disarmed(ILogger logger, string member);
 
     [LoggerMessage(1102, LogLevel.Warning, "{Member}: watchdog unavailable ({Message}); a frozen agent's primary is then fenced only when the agent resumes", EventName = "WatchdogUnavailable")]
     public static partial void Unavailable(ILogger logger, string member, string message);

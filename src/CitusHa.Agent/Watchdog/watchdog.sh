@@ -37,7 +37,10 @@ children_of() {
 
 fence() {
   armed=0
-  [ -n "$pid" ] && [ "$(start_ticks "$pid")" = "$ticks" ] || return 0
+  if [ -z "$pid" ] || [ "$(start_ticks "$pid")" != "$ticks" ]; then
+    echo "citusha watchdog: deadline passed, but postmaster ${pid:-?} is gone or its PID was reused: nothing to fence" >&2
+    return 0
+  fi
   local kids
   # Stopped first, the postmaster cannot fork a backend that the walk below would miss; its backends
   # (which keep serving after the postmaster dies) are killed with it.
