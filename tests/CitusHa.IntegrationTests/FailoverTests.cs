@@ -55,11 +55,37 @@ public sealed class FailoverTests(ITestOutputHelper output)
         output.WriteLine($"synchronous_mode {synchronousMode}: {writer.Acknowledged.Count} rows acknowledged, {lost.Count} lost, {writer.Failures} failed statements, {monitor.Rounds} monitor rounds");
     }
 
-    [Fact]
-    public async Task A_frozen_leader_agent_is_replaced_and_on_resume_demotes_without_losing_acknowledged_writes()
+    [Theory]
+    [InlineData("")]
+    [InlineData("after an agent restart")]
+    [InlineData("after a group restart")]
+    public async Task A_frozen_leader_agent_is_replaced_and_on_resume_demotes_without_losing_acknowledged_writes(string history)
     {
-        var ct = TestTimeouts.After(TimeSpan.FromMinutes(4));
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(5));
         await using var harness = await FormationHarness.StartAsync(cancellationToken: ct);
+        if (history == "after a group restart")
+        {
+            // Every member starts read-only and the race promotes one: that leader is frozen next.
+            await Task.WhenAll(harness.Formation.Members.Select(m => harness.Formation.StopAgentAsync(m, TimeSpan.FromSeconds(60), ct)));
+            foreach (var m in harness.Formation.Members)
+            {
+                harness.Formation.StartAgent(m);
+            }
+
+            await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct);
+        }
+
+        if (history == "after an agent restart")
+        {
+            // The fault soak's sequence: the leader's agent killed (its PostgreSQL fenced by the old
+            // watchdog), started again, and it becomes leader again; then it is frozen.
+            var first = harness.Formation.Member((await harness.LeaderAsync(ct)).ShouldNotBeNull());
+            await harness.Formation.KillAsync(first, postgresToo: false, ct);
+            await Task.Delay(TimeSpan.FromSeconds(12), ct);
+            harness.Formation.StartAgent(first);
+            await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct);
+        }
+
         var oldLeader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
         var member = harness.Formation.Member(oldLeader);
         await using var monitor = new PrimaryMonitor(harness.Formation.Members.Select(m => (m.Name, harness.MemberConnectionString(m))).ToList());

@@ -10,7 +10,8 @@ namespace CitusHa.Benchmarks;
 /// citusha-bench --soak [--faults N] [--seed S]: a three-member group in quorum mode under a writer
 /// committing every 10 ms, and N faults drawn at random from the whole class: any process of any
 /// member killed or frozen for up to 3 × ttl, the whole group stopped and started again, etcd frozen
-/// (unreachable) for up to 3 × ttl. Per fault it prints how long until the group was healthy and
+/// (unreachable) for up to 3 × ttl, a member's disk full for up to 3 × ttl (its data directory is a
+/// tmpfs shrunk to what it holds; root only). Per fault it prints how long until the group was healthy and
 /// writable again; over the soak, acknowledged writes lost, moments with two writable primaries, and
 /// members that did not come back by themselves (a manual reinit). Prints numbers, asserts nothing.
 /// </summary>
@@ -18,7 +19,7 @@ internal static class FaultSoak
 {
     private static readonly string[] Kinds =
     [
-        "kill -9 agent", "kill -9 postmaster", "freeze agent", "freeze postmaster", "kill -9 whole member", "group restart", "freeze etcd",
+        "kill -9 agent", "kill -9 postmaster", "freeze agent", "freeze postmaster", "kill -9 whole member", "group restart", "freeze etcd", "disk full",
     ];
 
     public static async Task RunAsync(int faults, int seed)
@@ -36,6 +37,7 @@ internal static class FaultSoak
             SynchronousMode = "quorum",
         };
         await using var formation = new LocalFormation(options);
+        var disks = new SmallDisks();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(10 + (3 * faults)));
         // Ctrl+C or SIGTERM ends the soak through the finally below, which stops every process it started.
         using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => { c.Cancel = true; cts.Cancel(); });
@@ -48,6 +50,18 @@ internal static class FaultSoak
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fault soak: {faults} faults, seed {seed}, ttl {formation.Ttl.TotalSeconds:0} s"));
         try
         {
+            var kinds = await disks.MountAsync(formation.Members, options.RunAsUser, ct) ? Kinds : Kinds.Where(k => k != "disk full").ToArray();
+            if (Environment.GetEnvironmentVariable("CITUSHA_SOAK_KINDS") is { Length: > 0 } only)
+            {
+                // A comma-separated subset, to repeat one class of fault (e.g. "freeze agent,freeze postmaster").
+                var wanted = only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                kinds = kinds.Where(wanted.Contains).ToArray();
+                if (kinds.Length == 0)
+                {
+                    throw new ArgumentException($"CITUSHA_SOAK_KINDS names none of the faults: use any of {string.Join(", ", Kinds)}.");
+                }
+            }
+
             await formation.StartAsync(ct);
             await Waits.HealthyAsync(dcs, 3, null, ct);
             var primary = BenchWriter.ConnectionString(string.Join(",", formation.Members.Select(m => $"127.0.0.1:{m.PostgresPort}")), formation.SuperuserPassword);
@@ -59,13 +73,13 @@ internal static class FaultSoak
 
             for (var i = 1; i <= faults; i++)
             {
-                var kind = Kinds[random.Next(Kinds.Length)];
+                var kind = kinds[random.Next(kinds.Length)];
                 var member = formation.Members[random.Next(formation.Members.Count)];
                 var hold = kind == "kill -9 postmaster" ? TimeSpan.Zero : TimeSpan.FromMilliseconds(random.Next(500, (int)(3 * formation.Ttl.TotalMilliseconds)));
                 var leader = await Waits.LeaderAsync(dcs, ct) ?? "none";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fault {i} at {DateTime.UtcNow:HH:mm:ss.fff}: {kind} on {member.Name}, leader {leader}"));
                 var start = Stopwatch.GetTimestamp();
-                await InjectAsync(formation, kind, member, hold, ct);
+                await InjectAsync(formation, disks, kind, member, hold, ct);
                 var ended = Stopwatch.GetTimestamp(); // the process killed, resumed or restarted
                 var healed = await HealedAsync(dcs, writer, ct);
                 if (healed is null)
@@ -110,15 +124,20 @@ internal static class FaultSoak
             {
                 // A loss or a stuck group is only worth the run if its logs can be read afterwards.
                 Console.WriteLine($"logs kept in {root} (agent.log and PostgreSQL's log per member)");
+                if (disks.Available)
+                {
+                    Console.WriteLine($"the data directories are still tmpfs mounts: umount -l {string.Join(" ", formation.Members.Select(m => m.DataDirectory))} when done");
+                }
             }
             else
             {
+                await disks.UnmountAllAsync();
                 Directory.Delete(root, recursive: true);
             }
         }
     }
 
-    private static async Task InjectAsync(LocalFormation formation, string kind, LocalMember member, TimeSpan hold, CancellationToken ct)
+    private static async Task InjectAsync(LocalFormation formation, SmallDisks disks, string kind, LocalMember member, TimeSpan hold, CancellationToken ct)
     {
         switch (kind)
         {
@@ -152,6 +171,9 @@ internal static class FaultSoak
                 break;
             case "freeze etcd":
                 await FreezeAsync(formation.EtcdPid, hold, ct);
+                break;
+            case "disk full":
+                await disks.FillAsync(member, hold, ct);
                 break;
         }
     }
