@@ -20,6 +20,7 @@
         'Get-CitusTopology'
         'Invoke-CitusFailover'
         'Invoke-CitusSwitchover'
+        'New-CitusCluster'
         'Reset-CitusMember'
         'Restart-CitusMember'
         'Resume-CitusCluster'

@@ -286,3 +286,35 @@ Describe 'The rebalance cmdlets' {
         $thrown.Exception.Message | Should -Not -Match 'not-the-password'
     }
 }
+
+Describe 'New-CitusCluster' {
+    It 'renders typed KubernetesClient objects for every group' {
+        $objects = New-CitusCluster sales -Namespace data -WorkerGroups 2 -EtcdEndpoint etcd:2379
+        ($objects | Where-Object Kind -eq 'StatefulSet').Metadata.Name | Should -Be @('sales-coordinator', 'sales-worker-1', 'sales-worker-2')
+        ($objects | Where-Object Kind -eq 'PodDisruptionBudget').Count | Should -Be 3
+        $objects[0].GetType().FullName | Should -Be 'k8s.Models.V1ServiceAccount'
+    }
+
+    It 'gives the same YAML bytes for the same parameters, with no Secret in it' {
+        $first = New-CitusCluster sales -Profile Production -DeployEtcd -AsYaml
+        $second = New-CitusCluster sales -Profile Production -DeployEtcd -AsYaml
+        $second | Should -BeExactly $first
+        $first | Should -Not -Match 'kind: Secret'
+        $first | Should -Match 'requiredDuringSchedulingIgnoredDuringExecution'
+    }
+
+    It 'writes nothing under -WhatIf and one file per object without it' {
+        $out = Join-Path $TestDrive 'manifests'
+        New-CitusCluster sales -EtcdEndpoint etcd:2379 -OutputPath $out -OneFilePerObject -WhatIf | Should -BeNullOrEmpty
+        Test-Path $out | Should -BeFalse
+        $files = New-CitusCluster sales -EtcdEndpoint etcd:2379 -OutputPath $out -OneFilePerObject
+        @(Get-ChildItem $out).Count | Should -Be @($files).Count
+    }
+
+    It 'refuses a name that is no DNS label, naming the parameter, and writes nothing' {
+        $out = Join-Path $TestDrive 'bad'
+        { New-CitusCluster Sales -EtcdEndpoint etcd:2379 -OutputPath $out -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidManifestParameter,CitusHa.Commands.NewCitusClusterCommand' -ExpectedMessage '-Name:*'
+        Test-Path $out | Should -BeFalse
+    }
+}

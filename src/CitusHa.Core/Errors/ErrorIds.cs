@@ -9,6 +9,7 @@ public static class ErrorIds
     public const string EtcdRequestFailed = nameof(EtcdRequestFailed);
     public const string WatchCompacted = nameof(WatchCompacted);
     public const string InvalidHaSettings = nameof(InvalidHaSettings);
+    public const string InvalidManifestParameter = nameof(InvalidManifestParameter);
     public const string CommandFailed = nameof(CommandFailed);
     public const string CommandTimedOut = nameof(CommandTimedOut);
     public const string PostgresFailed = nameof(PostgresFailed);

@@ -304,6 +304,19 @@ public sealed class LocalFormation : IAsyncDisposable
         await process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
     }
 
+    /// <summary>etcd killed (kill -9) and started again on the same data after <paramref name="down"/>: leases and keys survive, as in a real restart.</summary>
+    public async Task RestartEtcdAsync(TimeSpan down, CancellationToken cancellationToken)
+    {
+        if (etcd is { HasExited: false } running)
+        {
+            running.Kill();
+            await running.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await Task.Delay(down, cancellationToken).ConfigureAwait(false);
+        await StartEtcdAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task StartEtcdAsync(CancellationToken cancellationToken)
     {
         var data = Path.Combine(options.Root, "etcd");
