@@ -165,7 +165,10 @@ internal static class RunCommand
         builder.Services.AddSingleton(sp => new AgentContext(settings, store, postgres, new LeaseKeeper(store, time), status, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Agent")) { LoadSettings = load, Citus = citus, PostgresOptions = postgresOptions });
         builder.Services.AddSingleton(_ => new PeerClient(PeerHttp.Create(settings, TimeSpan.FromSeconds(5))));
         builder.Services.AddSingleton(sp => new ProcessWatchdog(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Watchdog")));
-        builder.Services.AddSingleton<HaLoop>();
+        builder.Services.AddSingleton(sp => new HaLoop(sp.GetRequiredService<AgentContext>(), sp.GetRequiredService<PeerClient>(), sp.GetRequiredService<ProcessWatchdog>(), sp.GetRequiredService<TimeProvider>())
+        {
+            PodLabel = Kubernetes.PodRoleLabel.InCluster(settings.Name, Environment.GetEnvironmentVariable, sp.GetRequiredService<ILoggerFactory>().CreateLogger("CitusHa.Kubernetes")),
+        });
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HaLoop>());
 
         var app = builder.Build();

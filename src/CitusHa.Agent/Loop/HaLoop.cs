@@ -33,6 +33,9 @@ internal sealed class HaLoop : BackgroundService
     private readonly CitusBootstrap citusBootstrap;
     private bool announcedPrimary;
 
+    /// <summary>The role label on this member's pod (rendered formations on Kubernetes); null elsewhere.</summary>
+    public Kubernetes.PodRoleLabel? PodLabel { get; init; }
+
     /// <summary>The coordinator leader's pg_dist_node keeper; null on workers and plain groups.</summary>
     public MetadataManager? Metadata { get; }
 
@@ -263,6 +266,12 @@ internal sealed class HaLoop : BackgroundService
         }
 
         await FeedWatchdogAsync(plan.Watchdog, pg).ConfigureAwait(false);
+        if (PodLabel is not null)
+        {
+            // After the watchdog: a slow API server must not delay the deadline.
+            await PodLabel.KeepAsync(plan.PodRole, cancellationToken).ConfigureAwait(false);
+        }
+
         context.Status.Publish(new CycleSnapshot(view, pg, decision, time.GetUtcNow(), MemberRecordWriter.StateOf(pg, context.Status.OperationState))
         {
             PendingRestart = parameters.PendingRestart,
@@ -419,6 +428,7 @@ internal sealed class HaLoop : BackgroundService
         }
 
         notifier.Dispose();
+        PodLabel?.Dispose();
     }
 
     /// <summary>

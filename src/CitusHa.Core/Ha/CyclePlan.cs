@@ -27,6 +27,12 @@ public sealed record CyclePlan
     /// <summary>The leader's upkeep (sync set, config, failsafe key, Citus leadership), or giving it up.</summary>
     public LeaderWork Leader { get; init; }
 
+    /// <summary>
+    /// The role label this member's pod should carry (<c>primary</c>, <c>replica</c>), which the
+    /// formation's Services select; null: neither (no Service sends clients to it).
+    /// </summary>
+    public string? PodRole { get; init; }
+
     /// <summary>What the watchdog is told at the end of the cycle.</summary>
     public required WatchdogPlan Watchdog { get; init; }
 }

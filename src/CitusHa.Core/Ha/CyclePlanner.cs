@@ -24,7 +24,23 @@ public static class CyclePlanner
             ObserveAgainBeforePublishing = decision is not NoAction,
             Leader = LeaderWorkFor(view, decision),
             Watchdog = WatchdogFor(view),
+            PodRole = PodRoleFor(view, decision),
         };
+    }
+
+    /// <summary>
+    /// primary only for the key holder whose PostgreSQL runs as a primary and stays so this cycle;
+    /// replica for a running standby that follows (not one racing or being promoted); otherwise no
+    /// role, so neither Service routes clients to a member in between.
+    /// </summary>
+    private static string? PodRoleFor(GroupView view, Decision decision)
+    {
+        if (view.HoldsLeaderKey && view.Postgres.IsRunningPrimary && decision is NoAction)
+        {
+            return "primary";
+        }
+
+        return view.Dcs?.Leader is { } leader && leader.Name != view.Me.Name && view.Postgres.IsRunningReplica && decision is NoAction ? "replica" : null;
     }
 
     private static ScheduledRestartStep ScheduledRestartStepFor(GroupView view)

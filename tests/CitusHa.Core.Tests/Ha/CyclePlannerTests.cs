@@ -95,6 +95,23 @@ public sealed class CyclePlannerTests
         plan.ScheduledRestart.ShouldBe(expected, situation);
     }
 
+    public static TheoryData<string, GroupView, string?> PodRoleRows => new()
+    {
+        { "the leader running as primary: the primary Service selects it", Leading(), "primary" },
+        { "the key holder still promoting: not yet", Leading(Replica()), null },
+        { "the key holder's PostgreSQL down: no role", Leading(Down(T0 - S)), null },
+        { "a streaming standby: the replica Service selects it", Following(), "replica" },
+        { "a primary someone else leads (being fenced): no role at all", Following(Primary()), null },
+        { "a standby in the race with no leader: no role", NoLeader().Peer("leader", 900), null },
+        { "etcd unreachable: no role (no leader known)", EtcdDown(Replica()).LeaseEndsIn(8 * S), null },
+        { "a standby stuck on an older timeline being rejoined: no role", Following(Replica(timeline: 1) with { BehindLeaderTimelineSince = T0 - (11 * S) }), null },
+    };
+
+    [Theory]
+    [MemberData(nameof(PodRoleRows))]
+    public void The_pod_role_label_names_only_a_settled_primary_or_a_following_standby(string situation, GroupView view, string? expected) =>
+        CyclePlanner.Plan(view).PodRole.ShouldBe(expected, situation);
+
     [Fact]
     public void A_cycle_that_acts_observes_PostgreSQL_again_before_it_publishes_the_member_record()
     {
