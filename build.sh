@@ -93,6 +93,7 @@ stop_leftover_servers() {
 
 task_test() {
     bash scripts/install-test-deps.sh || die "test dependencies are missing and could not be installed (see above)"
+    bash scripts/install-schema-validator.sh || true # optional lane: skipped, with the reason printed, when it cannot be installed
     # The Pester suite is part of every run; leaving it out takes an explicit CITUSHA_SKIP_PESTER=1.
     local pester=1
     if [ "${CITUSHA_SKIP_PESTER:-0}" = 1 ]; then
