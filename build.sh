@@ -6,7 +6,7 @@
 #   ./build.sh package   the PowerShell Gallery .nupkg and the Azure Automation .zip in out/
 #   ./build.sh bench     failover, switchover, crash restart and agent footprint on a local formation, then the Citus
 #                        worker switchover/failover benchmark, then the module's (numbers)
-#   ./build.sh soak      N random faults (kill/freeze any process, whole-group restart, etcd frozen) under a quorum-mode
+#   ./build.sh soak      N random faults (kill/freeze any process, whole-group restart, etcd frozen/restarted/cut, disk full) under a quorum-mode
 #                        writer: recovery per fault, writes lost, two-primary moments, manual reinits (numbers)
 #   ./build.sh image     the agent's container image (needs a Docker engine)
 set -euo pipefail

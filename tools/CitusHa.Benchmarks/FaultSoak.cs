@@ -11,7 +11,8 @@ namespace CitusHa.Benchmarks;
 /// committing every 10 ms, and N faults drawn at random from the whole class: any process of any
 /// member killed or frozen for up to 3 × ttl, the whole group stopped and started again, etcd frozen
 /// (unreachable) for up to 3 × ttl, a member's disk full for up to 3 × ttl (its data directory is a
-/// tmpfs shrunk to what it holds; root only). Per fault it prints how long until the group was healthy and
+/// tmpfs shrunk to what it holds; root only), etcd killed and restarted, etcd cut off from one member
+/// (its loopback proxy resets every connection) for up to 3 × ttl. Per fault it prints how long until the group was healthy and
 /// writable again; over the soak, acknowledged writes lost, moments with two writable primaries, and
 /// members that did not come back by themselves (a manual reinit). Prints numbers, asserts nothing.
 /// </summary>
@@ -19,7 +20,7 @@ internal static class FaultSoak
 {
     private static readonly string[] Kinds =
     [
-        "kill -9 agent", "kill -9 postmaster", "freeze agent", "freeze postmaster", "kill -9 whole member", "group restart", "freeze etcd", "disk full",
+        "kill -9 agent", "kill -9 postmaster", "freeze agent", "freeze postmaster", "kill -9 whole member", "group restart", "freeze etcd", "disk full", "etcd restart", "etcd cut from member",
     ];
 
     public static async Task RunAsync(int faults, int seed)
@@ -27,14 +28,19 @@ internal static class FaultSoak
         var random = new Random(seed);
         var root = Directory.CreateTempSubdirectory("citusha-soak-").FullName;
         File.SetUnixFileMode(root, (UnixFileMode)0b111_101_101);
+        var proxies = new System.Collections.Concurrent.ConcurrentDictionary<string, CitusHa.Testing.Servers.TcpProxy>(StringComparer.Ordinal);
+        var basePort = CitusHa.Testing.Servers.LoopbackPorts.FreeRange(8);
+        var etcdPort = basePort;
         var options = new LocalFormationOptions
         {
             Root = root,
             AgentCommand = ["dotnet", Path.Combine(AppContext.BaseDirectory, "citusha.dll")],
-            BasePort = CitusHa.Testing.Servers.LoopbackPorts.FreeRange(8),
+            BasePort = basePort,
             RunAsUser = Environment.IsPrivilegedProcess ? "postgres" : null,
             PostgresParameters = new Dictionary<string, string> { ["shared_buffers"] = "32MB", ["fsync"] = "off" },
             SynchronousMode = "quorum",
+            // Each member reaches etcd through its own loopback proxy: cutting it is a partition of that member alone.
+            EtcdEndpointFor = name => proxies.GetOrAdd(name, _ => new CitusHa.Testing.Servers.TcpProxy(etcdPort)).Endpoint,
         };
         await using var formation = new LocalFormation(options);
         var disks = new SmallDisks();
@@ -79,7 +85,7 @@ internal static class FaultSoak
                 var leader = await Waits.LeaderAsync(dcs, ct) ?? "none";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fault {i} at {DateTime.UtcNow:HH:mm:ss.fff}: {kind} on {member.Name}, leader {leader}"));
                 var start = Stopwatch.GetTimestamp();
-                await InjectAsync(formation, disks, kind, member, hold, ct);
+                await InjectAsync(formation, disks, proxies, kind, member, hold, ct);
                 var ended = Stopwatch.GetTimestamp(); // the process killed, resumed or restarted
                 var healed = await HealedAsync(dcs, writer, ct);
                 if (healed is null)
@@ -120,6 +126,11 @@ internal static class FaultSoak
         {
             results.Print(Console.Out);
             await formation.DisposeAsync();
+            foreach (var proxy in proxies.Values)
+            {
+                await proxy.DisposeAsync();
+            }
+
             if (keep)
             {
                 // A loss or a stuck group is only worth the run if its logs can be read afterwards.
@@ -137,7 +148,7 @@ internal static class FaultSoak
         }
     }
 
-    private static async Task InjectAsync(LocalFormation formation, SmallDisks disks, string kind, LocalMember member, TimeSpan hold, CancellationToken ct)
+    private static async Task InjectAsync(LocalFormation formation, SmallDisks disks, System.Collections.Concurrent.ConcurrentDictionary<string, CitusHa.Testing.Servers.TcpProxy> proxies, string kind, LocalMember member, TimeSpan hold, CancellationToken ct)
     {
         switch (kind)
         {
@@ -174,6 +185,21 @@ internal static class FaultSoak
                 break;
             case "disk full":
                 await disks.FillAsync(member, hold, ct);
+                break;
+            case "etcd restart":
+                await formation.RestartEtcdAsync(hold, ct);
+                break;
+            case "etcd cut from member":
+                proxies[member.Name].Cut();
+                try
+                {
+                    await Task.Delay(hold, ct);
+                }
+                finally
+                {
+                    proxies[member.Name].Restore();
+                }
+
                 break;
         }
     }
