@@ -50,10 +50,9 @@ switch ($Task) {
         Get-ChildItem (Join-Path $root 'out/azure-automation') -Filter *.zip
     }
     'Image' {
-        if (-not (Get-Command docker -ErrorAction SilentlyContinue)) { throw 'docker is not installed.' }
-        & docker info *> $null
-        if ($LASTEXITCODE -ne 0) { throw 'No Docker engine answers here (docker info failed); build the image where one runs.' }
-        Invoke-Native docker @('build', '-f', (Join-Path $root 'src/CitusHa.Agent/Dockerfile'), '-t', "citusha/agent:$version", $root)
+        # build.sh's: one implementation of the image build (BuildKit client choice, CITUSHA_IMAGE_OFFLINE).
+        $env:CONFIGURATION = $Configuration
+        Invoke-Native bash @((Join-Path $root 'build.sh'), 'image')
     }
     'Test' {
         # One implementation of the test run and its totals: build.sh's (the fixtures need Debian's
