@@ -46,6 +46,15 @@ Invoke-CitusSwitchover -Group 0 -Force | Out-Default
 Suspend-CitusCluster | Out-Default
 Resume-CitusCluster | Out-Default
 
+"The old leader rejoins as a standby (the rewind check, then streaming from the new leader):"
+$deadline = [DateTime]::UtcNow.AddSeconds(60)
+do {
+    $group = Get-CitusCluster | Where-Object Group -eq 0
+    if ($group.Streaming -eq $group.Members - 1) { break }
+    Start-Sleep -Milliseconds 250
+} while ([DateTime]::UtcNow -lt $deadline)
+Get-CitusTopology | Out-Default
+
 "A switchover that cannot succeed is refused before any member is asked:"
 try {
     Invoke-CitusSwitchover -Group 0 -Candidate no-such-member -Force -ErrorAction Stop
