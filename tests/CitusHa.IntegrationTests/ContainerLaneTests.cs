@@ -84,7 +84,14 @@ public sealed class ContainerLaneTests(ITestOutputHelper output) : IAsyncLifetim
             await File.WriteAllLinesAsync(config, yaml, ct);
             File.SetUnixFileMode(config, (UnixFileMode)0b110_100_100);
             containers.Add(name);
-            await Docker.RunAsync(["run", "-d", "--name", name, "--hostname", name, "--network", Network, "-v", $"{config}:/etc/citusha/citusha.yml:ro", Docker.Image], TimeSpan.FromSeconds(60));
+            // As the rendered StatefulSet runs it: a read-only root filesystem, the data on a volume,
+            // /tmp and the socket directory writable (emptyDir there, tmpfs here).
+            await Docker.RunAsync(
+            [
+                "run", "-d", "--name", name, "--hostname", name, "--network", Network, "--read-only",
+                "--tmpfs", "/tmp", "--tmpfs", "/var/run/postgresql:uid=999,gid=999", "--mount", $"type=volume,dst=/var/lib/postgresql/data",
+                "-v", $"{config}:/etc/citusha/citusha.yml:ro", Docker.Image,
+            ], TimeSpan.FromSeconds(60));
         }
 
         var dcs = DcsSettings.Create([$"{etcdIp}:2379"], null, $"lane{id}", null, TimeSpan.FromSeconds(3));
