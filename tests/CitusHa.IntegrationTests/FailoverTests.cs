@@ -116,6 +116,38 @@ public sealed class FailoverTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_agent_restarted_over_a_running_postgres_owns_it_again_instead_of_leaving_it_unfenceable()
+    {
+        // kill -9 of a standby's agent only: its watchdog is disarmed and exits, PostgreSQL keeps
+        // running. The fault soak showed what followed when the agent came back at once: it could not
+        // see that postmaster, flapped between failed starts, later promoted it with pg_ctl, and could
+        // not fence it: acknowledged writes were lost. The new agent must own PostgreSQL again.
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(3));
+        await using var harness = await FormationHarness.StartAsync(cancellationToken: ct);
+        var leader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
+        var member = harness.Formation.Members.First(m => m.Name != leader);
+        var leftover = Core.Formation.LocalFormation.PostmasterPid(member).ShouldNotBeNull();
+
+        await harness.Formation.KillAsync(member, postgresToo: false, ct);
+        File.Exists($"/proc/{leftover}/stat").ShouldBeTrue("PostgreSQL outlives its agent's kill -9");
+        harness.Formation.StartAgent(member);
+        await TestTimeouts.WaitUntilAsync(
+            () => Task.FromResult(!File.Exists($"/proc/{leftover}/stat") && Core.Formation.LocalFormation.PostmasterPid(member) is { } p && p != leftover && File.Exists($"/proc/{p}/stat")),
+            TimeSpan.FromSeconds(60), "the new agent to stop the postmaster its predecessor left and start its own", ct);
+        await harness.WaitForHealthyAsync(3, TimeSpan.FromSeconds(60), ct, leader: leader);
+
+        var agent = harness.Formation.AgentPid(member).ShouldNotBeNull();
+        var postmaster = Core.Formation.LocalFormation.PostmasterPid(member).ShouldNotBeNull();
+        ParentOf(postmaster).ShouldBe(agent, "PostgreSQL runs as the new agent's child, which it can observe, stop and fence");
+    }
+
+    private static int ParentOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task A_crashed_postgres_under_a_live_agent_is_restarted_in_place_and_keeps_the_leader()
     {
         var ct = TestTimeouts.After(TimeSpan.FromMinutes(3));

@@ -15,6 +15,7 @@ public sealed class PostgresInstance : IPostgresControl
 {
     private readonly PostgresOptions options;
     private readonly CommandRunner runner;
+    private bool leftoverChecked;
     private readonly PostgresConfigFiles files;
     private readonly TimeProvider time;
     private readonly object gate = new();
@@ -91,6 +92,12 @@ public sealed class PostgresInstance : IPostgresControl
 
     public async Task<PostgresObservation> ObserveAsync(CancellationToken cancellationToken)
     {
+        if (!leftoverChecked)
+        {
+            leftoverChecked = true;
+            await StopLeftoverPostmasterAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         var hasData = File.Exists(Path.Combine(options.DataDirectory, "PG_VERSION"));
         bool alive;
         DateTimeOffset? crashedAt;
@@ -216,6 +223,7 @@ public sealed class PostgresInstance : IPostgresControl
             }
         }
 
+        await StopLeftoverPostmasterAsync(cancellationToken).ConfigureAwait(false);
         files.WritePgPass();
         // A standby must not start below the primary's hot-standby settings (see HotStandbyParameters).
         files.Write(replicaOf, standby, standby ? await ControlDataAsync(cancellationToken).ConfigureAwait(false) : null);
@@ -280,6 +288,93 @@ public sealed class PostgresInstance : IPostgresControl
 
             await Task.Delay(TimeSpan.FromMilliseconds(50), time, deadline.Token).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A postmaster that runs on this data directory but is not this process's child: left by an
+    /// earlier agent process (killed or crashed) whose watchdog was disarmed (a standby) or has not
+    /// fired yet. This agent could neither see it exit nor stop it through its Process, its watchdog
+    /// would be armed for the wrong PID, and <c>pg_ctl promote</c> would promote it behind the agent's
+    /// back: a primary nothing fences (the fault soak lost acknowledged writes that way). It is stopped
+    /// with an immediate shutdown, then killed with its children if it does not exit within 2 s, before
+    /// this agent observes or starts anything; the agent then starts PostgreSQL as its own child.
+    /// (Patroni adopts such a postmaster instead; stopping it costs a crash recovery but leaves no
+    /// process the agent cannot fence.)
+    /// </summary>
+    private async Task StopLeftoverPostmasterAsync(CancellationToken cancellationToken)
+    {
+        int? ours;
+        lock (gate)
+        {
+            ours = postmaster is { HasExited: false } running ? running.Id : null;
+        }
+
+        if (LeftoverPostmaster(ours) is not { } pid)
+        {
+            return;
+        }
+
+        ServerOutput?.Invoke($"citusha: PostgreSQL (postmaster PID {pid}) was left running on this data directory by an earlier agent process; stopping it (immediate) so that this agent owns and can fence PostgreSQL");
+        var children = ChildrenOf(pid);
+        await runner.RunAsync("kill", ["-QUIT", pid.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(2);
+        while (Directory.Exists($"/proc/{pid}") && time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
+        }
+
+        // Frozen or hung: killed, with the backends that would otherwise keep serving their sessions.
+        foreach (var process in children.Prepend(pid).Where(p => Directory.Exists($"/proc/{p}")))
+        {
+            await runner.RunAsync("kill", ["-KILL", process.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The PID in postmaster.pid when that process is alive, is a postgres on this data directory, and is not <paramref name="ours"/>.</summary>
+    private int? LeftoverPostmaster(int? ours)
+    {
+        try
+        {
+            var file = Path.Combine(options.DataDirectory, "postmaster.pid");
+            if (!File.Exists(file) || !int.TryParse(File.ReadLines(file).FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) || pid == ours)
+            {
+                return null;
+            }
+
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            return arguments.Length > 0 && Path.GetFileName(arguments[0]) == "postgres" && arguments.Contains(options.DataDirectory, StringComparer.Ordinal) ? pid : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // no such process (its /proc entry is gone), or not readable: nothing left over
+        }
+    }
+
+    private static List<int> ChildrenOf(int parent)
+    {
+        var children = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                if (int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture) == parent)
+                {
+                    children.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // Exited meanwhile.
+            }
+        }
+
+        return children;
     }
 
     public async Task StopAsync(StopMode mode, CancellationToken cancellationToken)
