@@ -139,22 +139,7 @@ internal static class RunCommand
         var time = new Core.Adapters.Clock.MonotonicTimeProvider();
         var store = new BoundedDcsStore(DcsConnection.Open(settings.Dcs), settings.Ha.RetryTimeout);
         var citus = CitusMode.Detect(settings);
-        var postgresOptions = new PostgresOptions
-        {
-            BinDirectory = settings.Postgres.BinDirectory,
-            DataDirectory = settings.Postgres.DataDirectory,
-            StateDirectory = settings.StateDirectory,
-            MemberName = settings.Name,
-            ListenAddress = settings.Postgres.ListenAddress,
-            Port = settings.Postgres.Port,
-            SuperuserName = settings.Postgres.SuperuserName,
-            SuperuserPassword = settings.Postgres.SuperuserPassword,
-            ReplicationUserName = settings.Postgres.ReplicationUserName,
-            ReplicationPassword = settings.Postgres.ReplicationPassword,
-            Parameters = citus.Parameters(settings),
-            HbaLines = settings.Postgres.PgHba,
-            RunAsUser = settings.RunAsUser,
-        };
+        var postgresOptions = PostgresOptions.ForAgent(settings, citus.Parameters(settings));
         var postgres = new PostgresInstance(postgresOptions, time);
         var status = new AgentStatus(settings, time) { Citus = citus };
         builder.Services.AddSingleton<TimeProvider>(time);

@@ -45,6 +45,28 @@ public sealed record PostgresOptions
     public TimeSpan CopyTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>The physical slot a member uses on its upstream: PostgreSQL allows only [a-z0-9_].</summary>
+    /// <summary>How the agent named in <paramref name="settings"/> runs its PostgreSQL, with <paramref name="parameters"/> as postgresql.conf settings.</summary>
+    public static PostgresOptions ForAgent(Configuration.AgentSettings settings, IReadOnlyDictionary<string, string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new PostgresOptions
+        {
+            BinDirectory = settings.Postgres.BinDirectory,
+            DataDirectory = settings.Postgres.DataDirectory,
+            StateDirectory = settings.StateDirectory,
+            MemberName = settings.Name,
+            ListenAddress = settings.Postgres.ListenAddress,
+            Port = settings.Postgres.Port,
+            SuperuserName = settings.Postgres.SuperuserName,
+            SuperuserPassword = settings.Postgres.SuperuserPassword,
+            ReplicationUserName = settings.Postgres.ReplicationUserName,
+            ReplicationPassword = settings.Postgres.ReplicationPassword,
+            Parameters = parameters,
+            HbaLines = settings.Postgres.PgHba,
+            RunAsUser = settings.RunAsUser,
+        };
+    }
+
     public static string SlotNameFor(string memberName)
     {
         ArgumentException.ThrowIfNullOrEmpty(memberName);

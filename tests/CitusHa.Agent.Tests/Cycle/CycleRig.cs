@@ -49,18 +49,7 @@ internal sealed class CycleRig : IAsyncDisposable
         var status = new AgentStatus(Settings, time);
         var context = new AgentContext(Settings, store, postgres, new LeaseKeeper(store, time), status, NullLogger.Instance)
         {
-            PostgresOptions = new Core.Postgres.PostgresOptions
-            {
-                BinDirectory = Settings.Postgres.BinDirectory,
-                DataDirectory = Settings.Postgres.DataDirectory,
-                StateDirectory = Settings.StateDirectory,
-                MemberName = Settings.Name,
-                Port = Settings.Postgres.Port,
-                SuperuserName = Settings.Postgres.SuperuserName,
-                SuperuserPassword = Settings.Postgres.SuperuserPassword,
-                ReplicationUserName = Settings.Postgres.ReplicationUserName,
-                ReplicationPassword = Settings.Postgres.ReplicationPassword,
-            },
+            PostgresOptions = Core.Postgres.PostgresOptions.ForAgent(Settings, new Dictionary<string, string>()),
         };
         http = new HttpClient { Timeout = TimeSpan.FromMilliseconds(200) };
         loop = new HaLoop(context, new PeerClient(http), new ProcessWatchdog(Settings, NullLogger.Instance), time);

@@ -123,18 +123,7 @@ public sealed class PostgresInstanceContractTests : PostgresControlContract
 
     protected override Task<IPostgresControl> CreateAsync(string name)
     {
-        var options = new PostgresOptions
-        {
-            BinDirectory = Testing.Servers.ToolLocator.PostgresBinDir(),
-            DataDirectory = Path.Combine(root, name, "data"),
-            StateDirectory = Path.Combine(root, name, "state"),
-            MemberName = name,
-            Port = Testing.Servers.LoopbackPorts.Next(),
-            SuperuserPassword = "super-secret",
-            ReplicationPassword = "repl-secret",
-            RunAsUser = Testing.Servers.OsUser.IsRoot ? "postgres" : null,
-            Parameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB" },
-        };
+        var options = Adapters.Postgres.PostgresInstanceTests.OptionsFor(root, name);
         var instance = new CitusHa.Core.Adapters.Postgres.PostgresInstance(options);
         created.Add((instance, options));
         return Task.FromResult<IPostgresControl>(instance);

@@ -37,22 +37,25 @@ public sealed class PostgresInstanceTests : IAsyncLifetime
 
     private (PostgresInstance Instance, PostgresOptions Options) Create(string name, string? logStatement = null)
     {
-        var options = new PostgresOptions
-        {
-            BinDirectory = ToolLocator.PostgresBinDir(),
-            DataDirectory = Path.Combine(root, name, "data"),
-            StateDirectory = Path.Combine(root, name, "state"),
-            MemberName = name,
-            Port = LoopbackPorts.Next(),
-            SuperuserPassword = "super-secret",
-            ReplicationPassword = "repl-secret",
-            RunAsUser = OsUser.IsRoot ? "postgres" : null,
-            Parameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB", ["log_statement"] = logStatement ?? "none" },
-        };
+        var options = OptionsFor(root, name, logStatement);
         var instance = new PostgresInstance(options);
         instances.Add(instance);
         return (instance, options);
     }
+
+    /// <summary>A test member's PostgreSQL under <paramref name="root"/> on a free loopback port (also the PostgreSQL contract's).</summary>
+    internal static PostgresOptions OptionsFor(string root, string name, string? logStatement = null) => new()
+    {
+        BinDirectory = ToolLocator.PostgresBinDir(),
+        DataDirectory = Path.Combine(root, name, "data"),
+        StateDirectory = Path.Combine(root, name, "state"),
+        MemberName = name,
+        Port = LoopbackPorts.Next(),
+        SuperuserPassword = "super-secret",
+        ReplicationPassword = "repl-secret",
+        RunAsUser = OsUser.IsRoot ? "postgres" : null,
+        Parameters = new Dictionary<string, string> { ["fsync"] = "off", ["shared_buffers"] = "16MB", ["log_statement"] = logStatement ?? "none" },
+    };
 
     private static async Task<T> ScalarAsync<T>(PostgresOptions options, string sql)
     {
