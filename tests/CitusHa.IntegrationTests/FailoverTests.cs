@@ -138,13 +138,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         var agent = harness.Formation.AgentPid(member).ShouldNotBeNull();
         var postmaster = Core.Formation.LocalFormation.PostmasterPid(member).ShouldNotBeNull();
-        ParentOf(postmaster).ShouldBe(agent, "PostgreSQL runs as the new agent's child, which it can observe, stop and fence");
-    }
-
-    private static int ParentOf(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Core.Adapters.Processes.ProcessTable.ParentOf(postmaster).ShouldBe(agent, "PostgreSQL runs as the new agent's child, which it can observe, stop and fence");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using CitusHa.Core.Adapters.Postgres;
 using CitusHa.Core.Adapters.Processes;
 using CitusHa.Core.Errors;
 
@@ -137,15 +138,7 @@ public sealed class LocalFormation : IAsyncDisposable
     public static int? PostmasterPid(LocalMember member)
     {
         ArgumentNullException.ThrowIfNull(member);
-        var file = Path.Combine(member.DataDirectory, "postmaster.pid");
-        try
-        {
-            return File.Exists(file) && int.TryParse(File.ReadLines(file).FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
+        return PostmasterPidFile.Read(member.DataDirectory);
     }
 
     /// <summary>kill -9 of the agent and, if asked, everything it started: the whole member lost at once.</summary>
@@ -156,7 +149,7 @@ public sealed class LocalFormation : IAsyncDisposable
         // and every backend, the watchdog), not only the postmaster (orphaned backends would keep
         // serving their sessions for a moment).
         var agent = AgentPid(member);
-        var postgres = postgresToo && agent is { } agentPid ? Descendants(agentPid) : [];
+        var postgres = postgresToo && agent is { } agentPid ? ProcessTable.Descendants(agentPid) : [];
         await SignalAsync(agent, "KILL", cancellationToken).ConfigureAwait(false);
         foreach (var pid in postgres)
         {
@@ -177,48 +170,6 @@ public sealed class LocalFormation : IAsyncDisposable
         pid is { } p
             ? new CommandRunner().RunAsync("kill", [$"-{signal}", p.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5), cancellationToken)
             : Task.CompletedTask;
-
-    /// <summary>Every process below <paramref name="pid"/>, from /proc (by PID, never by name).</summary>
-    private static List<int> Descendants(int pid)
-    {
-        var children = new Dictionary<int, List<int>>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.Integer, CultureInfo.InvariantCulture, out var child))
-            {
-                continue;
-            }
-
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                if (!children.TryGetValue(parent, out var list))
-                {
-                    children[parent] = list = [];
-                }
-
-                list.Add(child);
-            }
-            catch (IOException)
-            {
-                // The process ended while we looked.
-            }
-        }
-
-        var result = new List<int>();
-        var queue = new Queue<int>([pid]);
-        while (queue.Count > 0)
-        {
-            foreach (var child in children.GetValueOrDefault(queue.Dequeue()) ?? [])
-            {
-                result.Add(child);
-                queue.Enqueue(child);
-            }
-        }
-
-        return result;
-    }
 
     private bool disposed;
 
@@ -274,17 +225,8 @@ public sealed class LocalFormation : IAsyncDisposable
         etcd?.Dispose();
     }
 
-    private static bool IsProcessOf(int pid, string dataDirectory)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(dataDirectory, StringComparison.Ordinal);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    private static bool IsProcessOf(int pid, string dataDirectory) =>
+        ProcessTable.CommandLine(pid) is { } arguments && string.Join('\0', arguments).Contains(dataDirectory, StringComparison.Ordinal);
 
     private async Task WaitForAgentExitAsync(LocalMember member, TimeSpan timeout, CancellationToken cancellationToken)
     {

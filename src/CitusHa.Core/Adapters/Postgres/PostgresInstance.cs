@@ -315,67 +315,28 @@ public sealed class PostgresInstance : IPostgresControl
         }
 
         ServerOutput?.Invoke($"citusha: PostgreSQL (postmaster PID {pid}) was left running on this data directory by an earlier agent process; stopping it (immediate) so that this agent owns and can fence PostgreSQL");
-        var children = ChildrenOf(pid);
+        var children = ProcessTable.Descendants(pid);
         await runner.RunAsync("kill", ["-QUIT", pid.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(2);
-        while (Directory.Exists($"/proc/{pid}") && time.GetUtcNow() < deadline)
+        while (ProcessTable.IsAlive(pid) && time.GetUtcNow() < deadline)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(50), time, cancellationToken).ConfigureAwait(false);
         }
 
         // Frozen or hung: killed, with the backends that would otherwise keep serving their sessions.
-        foreach (var process in children.Prepend(pid).Where(p => Directory.Exists($"/proc/{p}")))
+        foreach (var process in children.Prepend(pid).Where(ProcessTable.IsAlive))
         {
             await runner.RunAsync("kill", ["-KILL", process.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>The PID in postmaster.pid when that process is alive, is a postgres on this data directory, and is not <paramref name="ours"/>.</summary>
-    private int? LeftoverPostmaster(int? ours)
-    {
-        try
-        {
-            var file = Path.Combine(options.DataDirectory, "postmaster.pid");
-            if (!File.Exists(file) || !int.TryParse(File.ReadLines(file).FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) || pid == ours)
-            {
-                return null;
-            }
-
-            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
-            return arguments.Length > 0 && Path.GetFileName(arguments[0]) == "postgres" && arguments.Contains(options.DataDirectory, StringComparer.Ordinal) ? pid : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null; // no such process (its /proc entry is gone), or not readable: nothing left over
-        }
-    }
-
-    private static List<int> ChildrenOf(int parent)
-    {
-        var children = new List<int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                if (int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture) == parent)
-                {
-                    children.Add(pid);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-            {
-                // Exited meanwhile.
-            }
-        }
-
-        return children;
-    }
+    private int? LeftoverPostmaster(int? ours) =>
+        PostmasterPidFile.Read(options.DataDirectory) is { } pid && pid != ours
+        && ProcessTable.CommandLine(pid) is [var program, ..] arguments
+        && Path.GetFileName(program) == "postgres" && arguments.Contains(options.DataDirectory, StringComparer.Ordinal)
+            ? pid
+            : null;
 
     public async Task StopAsync(StopMode mode, CancellationToken cancellationToken)
     {
