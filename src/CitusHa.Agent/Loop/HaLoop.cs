@@ -69,7 +69,7 @@ internal sealed class HaLoop : BackgroundService
 
     /// <summary>Whether an operator restart with these filters would run on this member now.</summary>
     public bool RestartMatches(RestartRequest request) =>
-        context.Status.Last is { } last && request.Matches(last.View.HoldsLeaderKey || last.Postgres.InRecovery == false, last.Postgres.ServerVersion, parameters.PendingRestart.Count > 0);
+        context.Status.Last is { } last && request.Matches(last.View with { PendingRestart = parameters.PendingRestart.Count > 0 });
 
     /// <summary>Operator restart (REST); null when the agent is busy with another operation or has not observed yet.</summary>
     public Task? RequestRestart() => context.Status.Last is { } last ? executor.TryRestart(last.View) : null;

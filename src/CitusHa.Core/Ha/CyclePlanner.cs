@@ -50,8 +50,7 @@ public static class CyclePlanner
             return ScheduledRestartStep.Wait;
         }
 
-        var isPrimary = view.HoldsLeaderKey || view.Postgres.InRecovery == false;
-        return request.Matches(isPrimary, view.Postgres.ServerVersion, view.PendingRestart) ? ScheduledRestartStep.Run : ScheduledRestartStep.Cancel;
+        return request.Matches(view) ? ScheduledRestartStep.Run : ScheduledRestartStep.Cancel;
     }
 
     private static LeaderWork LeaderWorkFor(GroupView view, Decision decision)

@@ -109,6 +109,13 @@ public sealed record RestartRequest
     }
 
     /// <summary>Whether the filters hold for a member in this state (Patroni's <c>restart_matches</c>).</summary>
+    /// <summary>Whether the filters hold for the member <paramref name="view"/> describes (a primary: it holds the key or runs as one).</summary>
+    public bool Matches(GroupView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return Matches(view.HoldsLeaderKey || view.Postgres.InRecovery == false, view.Postgres.ServerVersion, view.PendingRestart);
+    }
+
     public bool Matches(bool isPrimary, int? serverVersion, bool pendingRestart) =>
         (Role is null || Role == (isPrimary ? "primary" : "replica"))
         && (PostgresVersionBelow is null || (serverVersion is { } running && running < PostgresVersionBelow))
