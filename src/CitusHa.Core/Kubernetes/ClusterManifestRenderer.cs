@@ -34,22 +34,19 @@ public static class ClusterManifestRenderer
     {
         ManifestNames.Validate(request);
         var names = new ManifestNames(request.Name, request.Namespace);
-        var objects = new List<IKubernetesObject>();
-        var groups = Enumerable.Range(request.FirstWorkerGroup, request.WorkerGroups).ToList();
-        if (request.IncludeCoordinator)
+        var objects = new List<IKubernetesObject>
         {
-            groups.Insert(0, 0);
-            objects.Add(ServiceAccount(request, names));
-            objects.Add(Role(request, names));
-            objects.Add(RoleBinding(request, names));
-            objects.Add(ConfigMap(request, names));
-            if (request.DeployEtcd)
-            {
-                objects.AddRange(Etcd(request, names));
-            }
+            ServiceAccount(request, names),
+            Role(request, names),
+            RoleBinding(request, names),
+            ConfigMap(request, names),
+        };
+        if (request.DeployEtcd)
+        {
+            objects.AddRange(Etcd(request, names));
         }
 
-        foreach (var group in groups)
+        foreach (var group in Groups(request))
         {
             objects.Add(HeadlessService(request, names, group));
             objects.Add(PrimaryService(request, names, group));
@@ -122,6 +119,9 @@ public static class ClusterManifestRenderer
         return yaml.ToString();
     }
 
+    /// <summary>The coordinator (group 0), then the worker groups 1..N.</summary>
+    private static IEnumerable<int> Groups(ClusterManifestRequest request) => Enumerable.Range(0, request.WorkerGroups + 1);
+
     private static Dictionary<string, string> Labels(ClusterManifestRequest request, string component, int? group = null)
     {
         // Inserted in sorted order: the serialized YAML keeps insertion order.
@@ -166,8 +166,7 @@ public static class ClusterManifestRenderer
     /// </summary>
     private static V1Role Role(ClusterManifestRequest request, ManifestNames names)
     {
-        var groups = Enumerable.Range(request.FirstWorkerGroup, request.WorkerGroups).Prepend(0);
-        var pods = groups.SelectMany(g => Enumerable.Range(0, request.MembersPerGroup).Select(i => names.Pod(g, i))).ToList();
+        var pods = Groups(request).SelectMany(g => Enumerable.Range(0, request.MembersPerGroup).Select(i => names.Pod(g, i))).ToList();
         return new V1Role
         {
             ApiVersion = "rbac.authorization.k8s.io/v1", Kind = "Role",

@@ -24,12 +24,6 @@ public sealed record ClusterManifestRequest
     /// <summary>Worker groups 1..N beside the coordinator (group 0).</summary>
     public int WorkerGroups { get; init; } = 2;
 
-    /// <summary>Where the worker groups' numbering starts (Add-CitusWorker renders the next ones).</summary>
-    public int FirstWorkerGroup { get; init; } = 1;
-
-    /// <summary>Render the coordinator's objects (false when only new worker groups are rendered).</summary>
-    public bool IncludeCoordinator { get; init; } = true;
-
     public int MembersPerGroup { get; init; } = 3;
 
     public ManifestProfile Profile { get; init; } = ManifestProfile.Default;

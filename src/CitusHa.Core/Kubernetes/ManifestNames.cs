@@ -59,14 +59,9 @@ public sealed partial class ManifestNames(string cluster, string ns)
             throw Bad("Namespace", $"'{request.Namespace}' is not a valid namespace: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit.");
         }
 
-        if (request.WorkerGroups < 1 && request.IncludeCoordinator)
-        {
-            throw Bad("WorkerGroups", $"{request.WorkerGroups} worker groups were asked for; a Citus formation needs at least one worker group beside the coordinator.");
-        }
-
         if (request.WorkerGroups < 1)
         {
-            throw Bad("Count", $"{request.WorkerGroups} worker groups were asked for; add at least one.");
+            throw Bad("WorkerGroups", $"{request.WorkerGroups} worker groups were asked for; a Citus formation needs at least one worker group beside the coordinator.");
         }
 
         var minimum = request.Profile == ManifestProfile.Production ? 3 : 1;
@@ -83,7 +78,7 @@ public sealed partial class ManifestNames(string cluster, string ns)
         }
 
         var names = new ManifestNames(request.Name, request.Namespace);
-        var lastGroup = request.FirstWorkerGroup + request.WorkerGroups - 1;
+        var lastGroup = request.WorkerGroups;
         foreach (var (name, limit, what) in new[]
         {
             (names.Group(lastGroup), MaxStatefulSetName, "its last worker group's StatefulSet"),
