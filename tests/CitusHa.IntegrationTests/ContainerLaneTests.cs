@@ -192,7 +192,7 @@ internal static class Docker
             RunAsync(["image", "inspect", Image], TimeSpan.FromSeconds(20)).GetAwaiter().GetResult();
             return null;
         }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        catch (Exception e) when (e is InvalidOperationException or Core.Errors.CitusHaException)
         {
             return $"container lane: no Docker engine answers here or the image {Image} is not built (./build.sh image; CITUSHA_IMAGE_OFFLINE=1 where no registry is reachable)";
         }
@@ -200,20 +200,16 @@ internal static class Docker
 
     public static string? Unavailable => Missing.Value;
 
+    /// <summary>docker with <paramref name="arguments"/>; its output (stdout and stderr). Throws on a non-zero exit unless told not to.</summary>
     public static async Task<string> RunAsync(IEnumerable<string> arguments, TimeSpan timeout, bool throwOnError = true)
     {
-        var info = new ProcessStartInfo("docker", arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("docker did not start");
-        using var limit = new CancellationTokenSource(timeout);
-        var stdout = process.StandardOutput.ReadToEndAsync(limit.Token);
-        var stderr = process.StandardError.ReadToEndAsync(limit.Token);
-        await process.WaitForExitAsync(limit.Token);
-        if (process.ExitCode != 0 && throwOnError)
+        var result = await new Core.Adapters.Processes.CommandRunner().RunAsync("docker", arguments, timeout, CancellationToken.None);
+        if (!result.Succeeded && throwOnError)
         {
-            throw new InvalidOperationException($"docker {string.Join(' ', arguments)} failed ({process.ExitCode}): {await stderr}");
+            throw new InvalidOperationException($"docker {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.Output}");
         }
 
-        return await stdout;
+        return result.Output;
     }
 
     public static async Task<string> IpAsync(string container) =>
