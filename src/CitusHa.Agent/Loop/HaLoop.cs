@@ -29,6 +29,9 @@ internal sealed class HaLoop : BackgroundService
     private ReloadRequest? reloadRequest;
 
     private readonly ProcessWatchdog watchdog;
+
+    /// <summary>This cycle's watchdog instruction and the postmaster it names, re-sent on lease renewals during a promotion.</summary>
+    private (WatchdogPlan Plan, int? Postmaster) watchdogIntent = (WatchdogPlan.Keep, null);
     private readonly CoordinatorNotifier notifier;
     private readonly CitusBootstrap citusBootstrap;
     private bool announcedPrimary;
@@ -65,6 +68,7 @@ internal sealed class HaLoop : BackgroundService
             StopLeadingCitus = () => Metadata?.StopLeading(),
         };
         parameters = new ParameterSync(context);
+        context.Lease.RenewedDuringWork = () => watchdogIntent.Plan.Mode == WatchdogStep.ArmUntilLeaseEnds ? FeedWatchdogAsync() : Task.CompletedTask;
     }
 
     /// <summary>Whether an operator restart with these filters would run on this member now.</summary>
@@ -226,6 +230,13 @@ internal sealed class HaLoop : BackgroundService
             lastReason = decision.Reason;
         }
 
+        watchdogIntent = (plan.Watchdog, pg.PostmasterPid);
+        if (plan.Watchdog.Mode is WatchdogStep.ArmUntilLeaseEnds or WatchdogStep.ArmUntil)
+        {
+            // Before acting: a promotion in this cycle makes a primary the watchdog must already guard.
+            await FeedWatchdogAsync().ConfigureAwait(false);
+        }
+
         await executor.ExecuteAsync(decision, view, cancellationToken).ConfigureAwait(false);
         if (plan.BetweenOperations)
         {
@@ -265,7 +276,7 @@ internal sealed class HaLoop : BackgroundService
             }
         }
 
-        await FeedWatchdogAsync(plan.Watchdog, pg).ConfigureAwait(false);
+        await FeedWatchdogAsync().ConfigureAwait(false);
         if (PodLabel is not null)
         {
             // After the watchdog: a slow API server must not delay the deadline.
@@ -321,25 +332,27 @@ internal sealed class HaLoop : BackgroundService
     }
 
     /// <summary>
-    /// Carries out the plan's watchdog instruction. The time left is taken now, when the deadline is
+    /// Carries out this cycle's watchdog instruction. The time left is taken now, when the deadline is
     /// sent, not at the cycle's start: the cycle's etcd writes and upkeep have used part of it, and the
-    /// lease may have been renewed meanwhile.
+    /// lease may have been renewed meanwhile. The postmaster's PID is a hint: the watchdog also fences
+    /// whatever postmaster runs in the data directory (one started or promoted since the observation).
     /// </summary>
-    private async Task FeedWatchdogAsync(WatchdogPlan plan, PostgresObservation pg)
+    private async Task FeedWatchdogAsync()
     {
+        var (plan, postmaster) = watchdogIntent;
         var until = plan.Mode switch
         {
             WatchdogStep.ArmUntil => plan.Until,
             WatchdogStep.ArmUntilLeaseEnds => context.Lease.Current?.ExpiresAt,
             _ => null,
         };
-        if (plan.Mode == WatchdogStep.Disarm || pg.PostmasterPid is not { } pid)
+        if (plan.Mode == WatchdogStep.Disarm)
         {
             await watchdog.DisarmAsync().ConfigureAwait(false);
         }
         else if (until is { } deadline)
         {
-            await watchdog.ArmAsync(deadline - time.GetUtcNow() - plan.Margin, pid).ConfigureAwait(false);
+            await watchdog.ArmAsync(deadline - time.GetUtcNow() - plan.Margin, postmaster).ConfigureAwait(false);
         }
 
         // Keep (no lease known this cycle): the deadline armed earlier stands.

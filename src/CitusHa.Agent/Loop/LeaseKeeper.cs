@@ -14,6 +14,13 @@ internal sealed class LeaseKeeper(IDcsStore store, TimeProvider time)
 
     public LeaseView? Current { get; private set; }
 
+    /// <summary>
+    /// Called after each renewal of the same lease made while work runs inside one cycle (a promotion): the loop feeds
+    /// the watchdog there, or a promotion longer than ttl minus the margin would be fenced by our own
+    /// watchdog while the lease it guards is being kept.
+    /// </summary>
+    public Func<Task>? RenewedDuringWork { get; set; }
+
     public async Task<LeaseView> RefreshAsync(TimeSpan ttl, CancellationToken cancellationToken)
     {
         var sent = time.GetUtcNow();
@@ -64,7 +71,14 @@ internal sealed class LeaseKeeper(IDcsStore store, TimeProvider time)
                 await Task.Delay(settings.LoopWait, time, stop).ConfigureAwait(false);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 deadline.CancelAfter(settings.RetryTimeout);
-                await RefreshAsync(settings.Ttl, deadline.Token).ConfigureAwait(false);
+                var before = Current?.Id;
+                var renewedLease = await RefreshAsync(settings.Ttl, deadline.Token).ConfigureAwait(false);
+                // Only the same lease: a new one (the old expired) carries none of our keys, and must
+                // not move the deadline of a primary whose leader key has gone.
+                if (renewedLease.Id == before && RenewedDuringWork is { } renewed)
+                {
+                    await renewed().ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

@@ -10,11 +10,15 @@ namespace CitusHa.Agent.Watchdog;
 /// kills this member's postmaster when the agent stops feeding it, so a frozen or dead agent cannot
 /// leave a writable primary behind after its lease has run out and another member is promoted.
 /// The agent arms it with the time its lease has left minus the safety margin, on every cycle in
-/// which PostgreSQL runs as a primary, and disarms it otherwise.
+/// which PostgreSQL is or may become a primary, and disarms it otherwise. It fences the postmaster it
+/// was armed with and whatever postmaster runs in the data directory.
 /// </summary>
 internal sealed class ProcessWatchdog(AgentSettings settings, ILogger logger) : IAsyncDisposable
 {
     private const string ScriptName = "watchdog.sh";
+
+    // The loop and a lease renewal during a promotion both feed it: one line at a time.
+    private readonly SemaphoreSlim sending = new(1, 1);
     private Process? process;
     private bool armed;
     private bool warned;
@@ -43,16 +47,20 @@ internal sealed class ProcessWatchdog(AgentSettings settings, ILogger logger) : 
         }
     }
 
-    /// <summary>Fence the postmaster <paramref name="postmasterPid"/> unless fed again within <paramref name="within"/>.</summary>
-    public async Task ArmAsync(TimeSpan within, int postmasterPid)
+    /// <summary>
+    /// Fence this member's postmaster (<paramref name="postmasterPid"/> when known, and the one in the data
+    /// directory) unless fed again within <paramref name="within"/>.
+    /// </summary>
+    public async Task ArmAsync(TimeSpan within, int? postmasterPid)
     {
         var milliseconds = Math.Max(0, (long)within.TotalMilliseconds);
+        var pid = postmasterPid?.ToString(CultureInfo.InvariantCulture) ?? "-";
         var wasArmed = armed;
-        armed = await SendAsync(string.Create(CultureInfo.InvariantCulture, $"arm {milliseconds} {postmasterPid}")).ConfigureAwait(false);
+        armed = await SendAsync($"arm {milliseconds.ToString(CultureInfo.InvariantCulture)} {pid}").ConfigureAwait(false);
         if (armed && !wasArmed)
         {
             // Transitions only (not every feed): what an operator needs to tell a fence from a disarmed watchdog.
-            WatchdogLog.Armed(logger, settings.Name, postmasterPid, milliseconds);
+            WatchdogLog.Armed(logger, settings.Name, pid, milliseconds);
         }
     }
 
@@ -75,6 +83,7 @@ internal sealed class ProcessWatchdog(AgentSettings settings, ILogger logger) : 
             return false;
         }
 
+        await sending.WaitAsync().ConfigureAwait(false);
         try
         {
             var writer = EnsureProcess().StandardInput;
@@ -87,6 +96,10 @@ internal sealed class ProcessWatchdog(AgentSettings settings, ILogger logger) : 
             Warn(e.Message);
             process = null;
             return false;
+        }
+        finally
+        {
+            sending.Release();
         }
     }
 
@@ -108,7 +121,7 @@ internal sealed class ProcessWatchdog(AgentSettings settings, ILogger logger) : 
 
         // Its output goes through our log, never our own stdout: a watchdog that outlives a killed agent
         // must not hold the agent's output open (whoever reads it would wait for the watchdog's deadline).
-        var info = new ProcessStartInfo("bash", [script]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo("bash", [script, settings.Postgres.DataDirectory]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         process = Process.Start(info) ?? throw new IOException("bash did not start");
         process.ErrorDataReceived += (_, line) => Said(line.Data);
         process.OutputDataReceived += (_, line) => Said(line.Data);
@@ -168,10 +181,10 @@ internal static partial class WatchdogLog
     [LoggerMessage(1103, LogLevel.Warning, "{Member}: {Line}", EventName = "WatchdogSaid")]
     public static partial void Said(ILogger logger, string member, string line);
 
-    [LoggerMessage(1104, LogLevel.Information, "{Member}: watchdog armed: it fences postmaster {Pid} unless fed again within {Milliseconds} ms", EventName = "WatchdogArmed")]
-    public static partial void Armed(ILogger logger, string member, int pid, long milliseconds);
+    [LoggerMessage(1104, LogLevel.Information, "{Member}: watchdog armed: it fences postmaster {Pid} and any postmaster of the data directory unless fed again within {Milliseconds} ms", EventName = "WatchdogArmed")]
+    public static partial void Armed(ILogger logger, string member, string pid, long milliseconds);
 
-    [LoggerMessage(1105, LogLevel.Information, "{Member}: watchdog disarmed (PostgreSQL is not a primary, or maintenance mode)", EventName = "WatchdogDisarmed")]
+    [LoggerMessage(1105, LogLevel.Information, "{Member}: watchdog disarmed (PostgreSQL is not and does not become a primary, or maintenance mode)", EventName = "WatchdogDisarmed")]
     public static partial void Disarmed(ILogger logger, string member);
 
     [LoggerMessage(1102, LogLevel.Warning, "{Member}: watchdog unavailable ({Message}); a frozen agent's primary is then fenced only when the agent resumes", EventName = "WatchdogUnavailable")]

@@ -33,7 +33,10 @@ public sealed record CyclePlan
     /// </summary>
     public string? PodRole { get; init; }
 
-    /// <summary>What the watchdog is told at the end of the cycle.</summary>
+    /// <summary>
+    /// What the watchdog is told: before the cycle acts when it arms (a promotion in this cycle is
+    /// already covered), and again at the cycle's end and on every lease renewal in between.
+    /// </summary>
     public required WatchdogPlan Watchdog { get; init; }
 }
 

@@ -23,7 +23,7 @@ public static class CyclePlanner
             PublishMemberRecord = view.Dcs is not null,
             ObserveAgainBeforePublishing = decision is not NoAction,
             Leader = LeaderWorkFor(view, decision),
-            Watchdog = WatchdogFor(view),
+            Watchdog = WatchdogFor(view, decision),
             PodRole = PodRoleFor(view, decision),
         };
     }
@@ -72,10 +72,16 @@ public static class CyclePlanner
     /// <summary>
     /// While PostgreSQL may be a primary, the watchdog fences it shortly before the right to run as one
     /// ends, unless a later cycle feeds it again. Not armed in maintenance mode (as Patroni).
+    /// "May be a primary" includes what this cycle or a running operation may make it: a member that
+    /// holds the key (its PostgreSQL may be starting as a primary) or takes it now (the promotion
+    /// follows in this very cycle); the loop arms such a plan before it acts, so no instant exists in
+    /// which a primary runs and the watchdog does not know. The deadline moves only while that right
+    /// is confirmed: a primary that lost the key keeps the deadline armed while it still had it.
     /// </summary>
-    private static WatchdogPlan WatchdogFor(GroupView view)
+    private static WatchdogPlan WatchdogFor(GroupView view, Decision decision)
     {
-        if (!view.Postgres.MayBePrimary || view.Dcs is { Paused: true })
+        var keyIsMine = view.HoldsLeaderKey || decision is AcquireLeaderKey or ReattachLeaderKey or InitializeCluster;
+        if (view.Dcs is { Paused: true } || !(view.Postgres.MayBePrimary || keyIsMine))
         {
             return WatchdogPlan.Disarm;
         }
@@ -87,6 +93,8 @@ public static class CyclePlanner
             return WatchdogPlan.ArmUntil(view.FailsafeUntil!.Value, margin);
         }
 
-        return view.Lease is null ? WatchdogPlan.Keep : WatchdogPlan.ArmUntilLeaseEnds(margin);
+        // etcd did not answer: the lease could not be renewed, so its end is still the key's end.
+        var rightConfirmed = keyIsMine || view.Dcs is null;
+        return view.Lease is null || !rightConfirmed ? WatchdogPlan.Keep : WatchdogPlan.ArmUntilLeaseEnds(margin);
     }
 }

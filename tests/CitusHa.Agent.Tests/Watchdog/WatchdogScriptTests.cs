@@ -32,9 +32,11 @@ public sealed class WatchdogScriptTests : IDisposable
         Directory.Delete(folder, recursive: true);
     }
 
-    private Process Start(string file, params string[] arguments)
+    private Process Start(string file, params string[] arguments) => StartIn(null, file, arguments);
+
+    private Process StartIn(string? workingDirectory, string file, params string[] arguments)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(file) { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? string.Empty };
         foreach (var a in arguments)
         {
             info.ArgumentList.Add(a);
@@ -45,7 +47,7 @@ public sealed class WatchdogScriptTests : IDisposable
         return process;
     }
 
-    private Process StartWatchdog()
+    private Process StartWatchdog(string? dataDirectory = null)
     {
         var script = Path.Combine(folder, "watchdog.sh");
         using (var resource = typeof(ProcessWatchdog).Assembly.GetManifestResourceStream("watchdog.sh")!)
@@ -54,13 +56,21 @@ public sealed class WatchdogScriptTests : IDisposable
             resource.CopyTo(file);
         }
 
-        return Start("bash", script);
+        return dataDirectory is null ? Start("bash", script) : Start("bash", script, dataDirectory);
+    }
+
+    /// <summary>A data directory whose postmaster.pid names <paramref name="pid"/>, as PostgreSQL writes it (PID first, then the directory).</summary>
+    private string DataDirectoryNaming(int pid, string name = "data")
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(folder, name)).FullName;
+        File.WriteAllText(Path.Combine(directory, "postmaster.pid"), $"{pid}\n{directory}\n1700000000\n5432\n");
+        return directory;
     }
 
     /// <summary>A parent with two children; returns the parent and the children's PIDs once both run.</summary>
-    private async Task<(Process Parent, int[] Children)> StartPostmasterStandInAsync()
+    private async Task<(Process Parent, int[] Children)> StartPostmasterStandInAsync(string? workingDirectory = null)
     {
-        var parent = Start("bash", "-c", "sleep 300 & sleep 300 & wait");
+        var parent = StartIn(workingDirectory, "bash", "-c", "sleep 300 & sleep 300 & wait");
         for (var i = 0; i < 200; i++)
         {
             var children = ChildrenOf(parent.Id);
@@ -175,5 +185,71 @@ public sealed class WatchdogScriptTests : IDisposable
         await Task.Delay(2000);
 
         new[] { postmaster.Id }.Concat(children).ShouldAllBe(pid => IsAlive(pid));
+    }
+
+    [Fact]
+    public async Task Armed_without_a_pid_it_fences_the_postmaster_that_runs_in_its_data_directory()
+    {
+        // A postmaster the agent has not observed yet (started as a primary, or promoted, in the cycle
+        // in which the agent froze): known only by postmaster.pid, and proved ours by its cwd.
+        var data = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName;
+        var (postmaster, children) = await StartPostmasterStandInAsync(data);
+        DataDirectoryNaming(postmaster.Id);
+        var watchdog = StartWatchdog(data);
+
+        await watchdog.StandardInput.WriteLineAsync("arm 300 -");
+        await watchdog.StandardInput.FlushAsync();
+
+        (await AllGoneWithinAsync([postmaster.Id, .. children], TimeSpan.FromSeconds(20))).ShouldBeTrue("the data directory's postmaster and its children are fenced");
+        (await watchdog.StandardError.ReadLineAsync()).ShouldNotBeNull().ShouldContain($"killed postmaster {postmaster.Id}");
+    }
+
+    [Fact]
+    public async Task Armed_with_a_stale_pid_it_still_fences_the_data_directorys_postmaster()
+    {
+        // The agent's PID is of a postmaster that is gone; a new one runs. Before, such an arm left the
+        // watchdog silently disarmed.
+        var data = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName;
+        var gone = Start("true");
+        await gone.WaitForExitAsync();
+        var (postmaster, children) = await StartPostmasterStandInAsync(data);
+        DataDirectoryNaming(postmaster.Id);
+        var watchdog = StartWatchdog(data);
+
+        await watchdog.StandardInput.WriteLineAsync($"arm 300 {gone.Id}");
+        await watchdog.StandardInput.FlushAsync();
+
+        (await AllGoneWithinAsync([postmaster.Id, .. children], TimeSpan.FromSeconds(20))).ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task A_postmaster_pid_naming_a_process_outside_the_data_directory_is_never_touched()
+    {
+        // A stale postmaster.pid whose PID now belongs to an unrelated process (its cwd is elsewhere).
+        var elsewhere = Directory.CreateDirectory(Path.Combine(folder, "elsewhere")).FullName;
+        var (unrelated, children) = await StartPostmasterStandInAsync(elsewhere);
+        var data = DataDirectoryNaming(unrelated.Id);
+        var watchdog = StartWatchdog(data);
+
+        await watchdog.StandardInput.WriteLineAsync("arm 200 -");
+        watchdog.StandardInput.Close();
+
+        await watchdog.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        (await watchdog.StandardError.ReadToEndAsync()).ShouldContain("nothing to fence");
+        new[] { unrelated.Id }.Concat(children).ShouldAllBe(pid => IsAlive(pid));
+    }
+
+    [Fact]
+    public async Task A_malformed_line_is_ignored_and_leaves_the_deadline_armed()
+    {
+        var (postmaster, children) = await StartPostmasterStandInAsync();
+        var watchdog = StartWatchdog();
+
+        await watchdog.StandardInput.WriteLineAsync($"arm 400 {postmaster.Id}");
+        await watchdog.StandardInput.WriteLineAsync($"arm soon {postmaster.Id}");
+        await watchdog.StandardInput.FlushAsync();
+
+        (await watchdog.StandardError.ReadLineAsync()).ShouldNotBeNull().ShouldContain("ignored a malformed line");
+        (await AllGoneWithinAsync([postmaster.Id, .. children], TimeSpan.FromSeconds(20))).ShouldBeTrue("the deadline armed before the bad line still fences");
     }
 }

@@ -75,7 +75,23 @@ public static class ProcessTable
         }
     }
 
-    public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
+    /// <summary>
+    /// Whether <paramref name="pid"/> runs: not gone, and not a zombie (killed, waiting for its parent
+    /// to reap it: a killed postmaster whose agent is frozen stays one, and serves nothing).
+    /// </summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat.LastIndexOf(')') is var end and >= 0 && end + 2 < stat.Length ? stat[end + 2] : '?';
+            return state is not ('Z' or 'X' or 'x');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     // Field 4 of /proc/<pid>/stat; the name in field 2 may hold spaces and ')', so count after the last ')'.
     private static int ParentIn(string stat) => int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
