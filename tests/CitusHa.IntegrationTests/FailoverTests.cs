@@ -58,6 +58,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
     [Theory]
     [InlineData("")]
     [InlineData("after a group restart")]
+    [InlineData("the moment its promotion makes it writable")]
     public async Task A_frozen_leader_agent_is_replaced_and_on_resume_demotes_without_losing_acknowledged_writes(string history)
     {
         var ct = TestTimeouts.After(TimeSpan.FromMinutes(5));
@@ -75,7 +76,6 @@ public sealed class FailoverTests(ITestOutputHelper output)
         }
 
         var oldLeader = (await harness.LeaderAsync(ct)).ShouldNotBeNull();
-        var member = harness.Formation.Member(oldLeader);
         await using var monitor = new PrimaryMonitor(harness.Formation.Members.Select(m => (m.Name, harness.MemberConnectionString(m))).ToList());
         monitor.Start();
         await using var writer = new NumberedWriter(harness.PrimaryConnectionString());
@@ -84,9 +84,22 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         // SIGSTOP: the agent can neither renew nor fence; its watchdog must stop PostgreSQL before the
         // lease runs out and another member is promoted.
-        var agent = harness.Formation.AgentPid(member).ShouldNotBeNull();
+        int agent;
         var clock = Stopwatch.StartNew();
-        await Signals.SendAsync(agent, "STOP", ct);
+        if (history == "the moment its promotion makes it writable")
+        {
+            // Frozen inside the cycle that promotes it, before that cycle ends: the watchdog, armed
+            // only at the end of a cycle that saw a primary, knew of no primary to fence.
+            oldLeader = await FreezeWhenPromotedAsync(harness, oldLeader, ct);
+            agent = harness.Formation.AgentPid(harness.Formation.Member(oldLeader)).ShouldNotBeNull();
+            clock.Restart();
+        }
+        else
+        {
+            agent = harness.Formation.AgentPid(harness.Formation.Member(oldLeader)).ShouldNotBeNull();
+            await Signals.SendAsync(agent, "STOP", ct);
+        }
+
         try
         {
             string? newLeader = null;
@@ -113,6 +126,31 @@ public sealed class FailoverTests(ITestOutputHelper output)
         monitor.Rounds.ShouldBeGreaterThan(50);
         monitor.Violations.ShouldBeEmpty("the watchdog fences the frozen agent's primary before anyone is promoted");
         output.WriteLine($"{writer.Acknowledged.Count} rows acknowledged, 0 lost, {writer.Failures} failed statements, {monitor.Rounds} monitor rounds");
+    }
+
+    /// <summary>
+    /// Asks for a switchover to a standby and SIGSTOPs that standby's agent the moment its PostgreSQL
+    /// takes writes (polled every few ms); returns the frozen candidate.
+    /// </summary>
+    private static async Task<string> FreezeWhenPromotedAsync(FormationHarness harness, string leader, CancellationToken ct)
+    {
+        var candidate = harness.Formation.Members.First(m => m.Name != leader);
+        var agent = harness.Formation.AgentPid(candidate).ShouldNotBeNull();
+        await using var connection = new NpgsqlConnection(harness.MemberConnectionString(candidate));
+        await connection.OpenAsync(ct);
+        await using var probe = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
+        var switchover = SwitchoverTests.SendAsync(HttpMethod.Post, $"{harness.Formation.Member(leader).ApiUrl}/switchover", $$"""{"leader":"{{leader}}","candidate":"{{candidate.Name}}"}""", ct);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!(bool)(await probe.ExecuteScalarAsync(limit.Token))!)
+        {
+            await Task.Delay(2, limit.Token);
+        }
+
+        await Signals.SendAsync(agent, "STOP", ct);
+        // The switchover's caller may wait for the frozen member's answer; its outcome does not matter here.
+        _ = switchover.ContinueWith(t => t.Exception, TaskScheduler.Default);
+        return candidate.Name;
     }
 
     [Fact]

@@ -216,7 +216,11 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
     private async Task FollowAsync(string leader, GroupView view, CancellationToken cancellationToken)
     {
         var source = context.SourceFor(leader, view.Dcs!) ?? throw new InvalidOperationException($"The leader {leader} publishes no conn_url yet.");
-        if (view.Postgres.IsRunningReplica && !readOnlyWithoutUpstream)
+        var leaderRecord = view.Dcs!.Member(leader);
+        var leaderTimeline = leaderRecord?.Timeline;
+        var leaderRunsAsPrimary = leaderRecord?.Role is "primary" or "master";
+        if (view.Postgres.IsRunningReplica && !readOnlyWithoutUpstream
+            && !await DivergedOnSameTimelineAsync(source, view.Postgres.Timeline, leaderTimeline, cancellationToken).ConfigureAwait(false))
         {
             await context.Postgres.FollowAsync(source, cancellationToken).ConfigureAwait(false);
             return;
@@ -225,9 +229,9 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         _ = Start(OperationKind.Rewind, null, async ct =>
         {
             var observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
-            var leaderTimeline = view.Dcs!.Member(leader)?.Timeline;
             rewindWaitSince ??= view.Now;
-            var step = Rejoin.Choose(observed.ControlState, observed.Timeline, leaderTimeline, readOnlyWithoutUpstream, view.Now - rewindWaitSince, view.Settings.Ttl);
+            var diverged = await DivergedOnSameTimelineAsync(source, observed.Timeline, leaderTimeline, ct).ConfigureAwait(false);
+            var step = Rejoin.Choose(observed.ControlState, observed.Timeline, leaderTimeline, readOnlyWithoutUpstream, view.Now - rewindWaitSince, view.Settings.Ttl, diverged, leaderRunsAsPrimary);
             if (step == RejoinStep.WaitForLeaderTimeline)
             {
                 // Wait a loop_wait (not a spin: finishing wakes the loop). PostgreSQL keeps running
@@ -244,25 +248,59 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                 observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
 
                 // Stopped, pg_control holds the checkpoint's timeline, which may be older than the one received.
-                step = Rejoin.Choose(observed.ControlState, observed.Timeline, leaderTimeline, readOnlyWithoutUpstream, view.Settings.Ttl, view.Settings.Ttl);
+                diverged = diverged || await DivergedOnSameTimelineAsync(source, observed.Timeline, leaderTimeline, ct).ConfigureAwait(false);
+                step = Rejoin.Choose(observed.ControlState, observed.Timeline, leaderTimeline, readOnlyWithoutUpstream, view.Settings.Ttl, view.Settings.Ttl, diverged, leaderRunsAsPrimary);
             }
 
             rewindWaitSince = null;
             readOnlyWithoutUpstream = false;
-            if (step == RejoinStep.Rewind)
+            var (rewound, detail) = step switch
             {
-                var (rewound, detail) = await context.Postgres.RewindAsync(source, ct).ConfigureAwait(false);
-                if (!rewound)
-                {
-                    LoopLog.ActionFailed(context.Logger, context.MyName, "pg_rewind", detail + "; taking a fresh base backup instead", new InvalidOperationException(detail));
-                    context.Status.OperationState = "creating replica";
-                    await context.Postgres.WipeAsync(ct).ConfigureAwait(false);
-                    await context.Postgres.BaseBackupAsync(source, ct).ConfigureAwait(false);
-                }
+                RejoinStep.Rewind => await context.Postgres.RewindAsync(source, ct).ConfigureAwait(false),
+                RejoinStep.BaseBackup => (false, $"this member's timeline {observed.Timeline} split from the leader's timeline {leaderTimeline} of the same number (two promotions from one timeline), which pg_rewind cannot see"),
+                _ => (true, string.Empty),
+            };
+            if (!rewound)
+            {
+                LoopLog.ActionFailed(context.Logger, context.MyName, step == RejoinStep.Rewind ? "pg_rewind" : "rejoin", detail + "; taking a fresh base backup instead", new InvalidOperationException(detail));
+                context.Status.OperationState = "creating replica";
+                await context.Postgres.WipeAsync(ct).ConfigureAwait(false);
+                await context.Postgres.BaseBackupAsync(source, ct).ConfigureAwait(false);
             }
 
             await context.Postgres.StartAsync(source, ct).ConfigureAwait(false);
         }, view);
+    }
+
+    /// <summary>
+    /// Reads both histories of the shared timeline number (only when the numbers are equal and above 1)
+    /// and applies <see cref="Rejoin.DivergedOnSameTimeline"/>. A leader that cannot be asked decides
+    /// nothing: the rejoin goes on as before, and the next attempt asks again.
+    /// </summary>
+    private async Task<bool> DivergedOnSameTimelineAsync(ReplicationSource source, int? myTimeline, int? leaderTimeline, CancellationToken cancellationToken)
+    {
+        if (myTimeline is not { } timeline || timeline <= 1 || timeline != leaderTimeline)
+        {
+            return false;
+        }
+
+        try
+        {
+            var mine = await context.Postgres.TimelineHistoryAsync(null, timeline, cancellationToken).ConfigureAwait(false);
+            var leaders = await context.Postgres.TimelineHistoryAsync(source, timeline, cancellationToken).ConfigureAwait(false);
+            var diverged = Rejoin.DivergedOnSameTimeline(myTimeline, leaderTimeline, mine, leaders);
+            if (diverged)
+            {
+                LoopLog.Decision(context.Logger, context.MyName, $"timeline {timeline} here and on the leader have different histories: this member must be copied anew");
+            }
+
+            return diverged;
+        }
+        catch (CitusHaException e)
+        {
+            LoopLog.ActionFailed(context.Logger, context.MyName, "timeline history check", e.Message, e);
+            return false;
+        }
     }
 
     /// <summary>

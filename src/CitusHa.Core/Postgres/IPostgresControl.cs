@@ -1,3 +1,5 @@
+using CitusHa.Core.Ha;
+
 namespace CitusHa.Core.Postgres;
 
 /// <summary>
@@ -24,6 +26,13 @@ public interface IPostgresControl : IAsyncDisposable
     /// falls back to a fresh base backup.
     /// </summary>
     Task<(bool Succeeded, string Detail)> RewindAsync(ReplicationSource source, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The history file of <paramref name="timeline"/>: of <paramref name="source"/> (asked over a
+    /// replication connection, as Patroni does) or, when null, of the local data directory. Null when
+    /// there is none (timeline 1, or the file is missing).
+    /// </summary>
+    Task<TimelineHistory?> TimelineHistoryAsync(ReplicationSource? source, int timeline, CancellationToken cancellationToken);
 
     /// <summary>Removes the data directory's contents (reinitialise, failed rewind).</summary>
     Task WipeAsync(CancellationToken cancellationToken);

@@ -1,3 +1,4 @@
+using CitusHa.Core.Ha;
 using CitusHa.Core.Postgres;
 using CitusHa.Testing;
 
@@ -78,6 +79,15 @@ public abstract class PostgresControlContract : IAsyncLifetime
         writable.ShouldBeTrue("the callback runs once it takes writes");
         var promoted = await pg.ObserveAsync(ct);
         promoted.ShouldSatisfyAllConditions(o => o.InRecovery.ShouldBe(false), o => o.Timeline.ShouldBe(readOnly.Timeline + 1));
+
+        // The new timeline's history names the one it left (and where); timeline 1 has none. Asked
+        // locally or over the network, the answer is the same.
+        var history = (await pg.TimelineHistoryAsync(null, promoted.Timeline!.Value, ct)).ShouldNotBeNull();
+        history.Switches.Select(s => s.Timeline).ShouldBe([readOnly.Timeline!.Value]);
+        history.Switches[0].SwitchLsn.ShouldBeGreaterThan(0);
+        (await pg.TimelineHistoryAsync(SourceOf(pg, "b"), promoted.Timeline!.Value, ct)).ShouldNotBeNull().SameAs(history).ShouldBeTrue();
+        (await pg.TimelineHistoryAsync(null, 1, ct)).ShouldBeNull();
+        (await pg.TimelineHistoryAsync(null, promoted.Timeline!.Value + 1, ct)).ShouldBeNull("no such timeline yet");
     }
 
     [Fact]

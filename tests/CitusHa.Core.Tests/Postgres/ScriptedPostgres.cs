@@ -1,3 +1,4 @@
+using CitusHa.Core.Ha;
 using CitusHa.Core.Postgres;
 
 namespace CitusHa.Core.Tests.Postgres;
@@ -110,6 +111,11 @@ public sealed class ScriptedPostgres(TimeProvider time) : IPostgresControl
             SystemIdentifier = from.SystemIdentifier;
             Lsn = from.Lsn;
             Timeline = from.Timeline;
+            Histories.Clear();
+            foreach (var (timeline, history) in from.Histories)
+            {
+                Histories[timeline] = history;
+            }
         }
 
         HasData = true;
@@ -122,9 +128,19 @@ public sealed class ScriptedPostgres(TimeProvider time) : IPostgresControl
         return Task.FromResult((true, "rewound"));
     }
 
+    /// <summary>History files by timeline, as a promotion writes them.</summary>
+    public Dictionary<int, TimelineHistory> Histories { get; } = [];
+
+    public Task<TimelineHistory?> TimelineHistoryAsync(ReplicationSource? source, int timeline, CancellationToken cancellationToken)
+    {
+        var from = source is null ? this : Network.GetValueOrDefault(source.Host);
+        return Task.FromResult(timeline <= 1 ? null : from?.Histories.GetValueOrDefault(timeline));
+    }
+
     public Task WipeAsync(CancellationToken cancellationToken)
     {
         Calls.Add("wipe");
+        Histories.Clear();
         HasData = false;
         return Task.CompletedTask;
     }
@@ -187,6 +203,8 @@ public sealed class ScriptedPostgres(TimeProvider time) : IPostgresControl
         Calls.Add("promote");
         Standby = false;
         Upstream = null;
+        var parents = Histories.GetValueOrDefault(Timeline)?.Switches ?? [];
+        Histories[Timeline + 1] = new TimelineHistory([.. parents, (Timeline, Lsn)]);
         Timeline++;
         if (whenWritable is not null)
         {

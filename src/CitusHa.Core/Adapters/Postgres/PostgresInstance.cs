@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CitusHa.Core.Adapters.Processes;
 using CitusHa.Core.Errors;
+using CitusHa.Core.Ha;
 using CitusHa.Core.Postgres;
 using Npgsql;
 
@@ -186,6 +187,41 @@ public sealed class PostgresInstance : IPostgresControl
             ["-D", options.DataDirectory, $"--source-server={files.ConnInfo(source.Host, source.Port, options.SuperuserName, "postgres")}"],
             options.CopyTimeout, cancellationToken).ConfigureAwait(false);
         return (result.Succeeded, Tail(result.Output));
+    }
+
+    public async Task<TimelineHistory?> TimelineHistoryAsync(ReplicationSource? source, int timeline, CancellationToken cancellationToken)
+    {
+        if (timeline <= 1)
+        {
+            return null;
+        }
+
+        if (source is null)
+        {
+            var file = Path.Combine(options.DataDirectory, "pg_wal", $"{timeline:X8}.history");
+            return File.Exists(file) ? TimelineHistory.Parse(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false)) : null;
+        }
+
+        // Over an ordinary connection as the superuser (the one pg_rewind uses): Npgsql's replication
+        // TIMELINE_HISTORY reads the file as bytea, which PostgreSQL 15 sends as text, and throws.
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = source.Host, Port = source.Port, Username = options.SuperuserName, Password = options.SuperuserPassword,
+            Database = "postgres", Timeout = 5, CommandTimeout = 10, ApplicationName = options.MemberName, SslMode = SslMode.Prefer, Pooling = false,
+        };
+        try
+        {
+            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var read = new NpgsqlCommand("SELECT pg_read_file($1, 0, 1048576, true)", connection);
+            read.Parameters.AddWithValue($"pg_wal/{timeline:X8}.history");
+            return await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string content ? TimelineHistory.Parse(content) : null;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.CommandFailed,
+                $"Cannot read the history of timeline {timeline} from {source.Host}:{source.Port}: {e.Message}", source.Host, e);
+        }
     }
 
     public Task WipeAsync(CancellationToken cancellationToken)
