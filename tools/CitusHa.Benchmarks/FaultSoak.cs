@@ -52,6 +52,9 @@ internal static class FaultSoak
         var dcs = DcsSettings.Create([formation.EtcdEndpoint], null, "demo", null, TimeSpan.FromSeconds(3));
         var results = new Results();
         var stuck = 0;
+        var unfenced = 0;
+        // CITUSHA_SOAK_AT_LEADER=1: agent faults always hit the leader (where the watchdog matters).
+        var atLeader = Environment.GetEnvironmentVariable("CITUSHA_SOAK_AT_LEADER") == "1";
         var keep = Environment.GetEnvironmentVariable("CITUSHA_SOAK_KEEP") == "1";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fault soak: {faults} faults, seed {seed}, ttl {formation.Ttl.TotalSeconds:0} s"));
         try
@@ -83,9 +86,22 @@ internal static class FaultSoak
                 var member = formation.Members[random.Next(formation.Members.Count)];
                 var hold = kind == "kill -9 postmaster" ? TimeSpan.Zero : TimeSpan.FromMilliseconds(random.Next(500, (int)(3 * formation.Ttl.TotalMilliseconds)));
                 var leader = await Waits.LeaderAsync(dcs, ct) ?? "none";
+                if (atLeader && kind is "freeze agent" or "kill -9 agent")
+                {
+                    member = formation.Members.FirstOrDefault(m => m.Name == leader) ?? member;
+                }
+
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fault {i} at {DateTime.UtcNow:HH:mm:ss.fff}: {kind} on {member.Name}, leader {leader}"));
                 var start = Stopwatch.GetTimestamp();
-                await InjectAsync(formation, disks, proxies, kind, member, hold, ct);
+                var fence = new FenceCheck(kind, member, leader, hold, formation.Ttl);
+                await InjectAsync(formation, disks, proxies, kind, member, hold, fence, ct);
+                if (fence.Missed)
+                {
+                    unfenced++;
+                    keep = true;
+                    Console.WriteLine($"fault {i}: {kind} on {member.Name}: the leader's postmaster {fence.Postmaster} still ran at the end of the {hold.TotalSeconds:0.0} s hold (> ttl): its watchdog did not fence it");
+                }
+
                 var ended = Stopwatch.GetTimestamp(); // the process killed, resumed or restarted
                 var healed = await HealedAsync(dcs, writer, ct);
                 if (healed is null)
@@ -100,7 +116,7 @@ internal static class FaultSoak
                 // Lost writes after every fault, so the one that lost them is named. Only numbers
                 // acknowledged before the read count: one acknowledged after it is not in that read yet.
                 var acknowledged = writer.Acknowledged.ToHashSet();
-                var lostNow = (await writer.LostAsync(primary, ct)).Where(acknowledged.Contains).Except(lostSoFar).ToList();
+                var lostNow = (await LostAsync(writer, primary, ct)).Where(acknowledged.Contains).Except(lostSoFar).ToList();
                 if (lostNow.Count > 0)
                 {
                     lostSoFar.UnionWith(lostNow);
@@ -117,10 +133,12 @@ internal static class FaultSoak
             await watching.CancelAsync();
             // (After a stop above the lost-write check may count rows of a group that never healed.)
             var twoPrimaries = await splitBrain;
-            results.Add("acknowledged writes lost", (await writer.LostAsync(primary, ct)).Count);
+            results.Add("acknowledged writes lost", (await LostAsync(writer, primary, ct)).Count);
             results.Add("acknowledged writes", writer.Acknowledged.Count);
+            results.Add("commits returned unreplicated (sync wait cancelled; not counted)", writer.Unreplicated);
             results.Add("moments with two writable primaries", twoPrimaries);
             results.Add("faults that needed a manual restart/reinit", stuck);
+            results.Add("leaders silent past ttl whose primary was not fenced", unfenced);
         }
         finally
         {
@@ -148,20 +166,21 @@ internal static class FaultSoak
         }
     }
 
-    private static async Task InjectAsync(LocalFormation formation, SmallDisks disks, System.Collections.Concurrent.ConcurrentDictionary<string, CitusHa.Testing.Servers.TcpProxy> proxies, string kind, LocalMember member, TimeSpan hold, CancellationToken ct)
+    private static async Task InjectAsync(LocalFormation formation, SmallDisks disks, System.Collections.Concurrent.ConcurrentDictionary<string, CitusHa.Testing.Servers.TcpProxy> proxies, string kind, LocalMember member, TimeSpan hold, FenceCheck fence, CancellationToken ct)
     {
         switch (kind)
         {
             case "kill -9 agent":
                 await LocalFormation.SignalAsync(formation.AgentPid(member), "KILL", ct);
                 await Task.Delay(hold, ct);
+                fence.Check();
                 formation.StartAgent(member);
                 break;
             case "kill -9 postmaster":
                 await LocalFormation.SignalAsync(LocalFormation.PostmasterPid(member), "KILL", ct);
                 break;
             case "freeze agent":
-                await FreezeAsync(formation.AgentPid(member), hold, ct);
+                await FreezeAsync(formation.AgentPid(member), hold, ct, fence.Check);
                 break;
             case "freeze postmaster":
                 await FreezeAsync(LocalFormation.PostmasterPid(member), hold, ct);
@@ -204,7 +223,7 @@ internal static class FaultSoak
         }
     }
 
-    private static async Task FreezeAsync(int? pid, TimeSpan hold, CancellationToken ct)
+    private static async Task FreezeAsync(int? pid, TimeSpan hold, CancellationToken ct, Action? beforeResuming = null)
     {
         if (pid is null)
         {
@@ -215,10 +234,30 @@ internal static class FaultSoak
         try
         {
             await Task.Delay(hold, ct);
+            beforeResuming?.Invoke();
         }
         finally
         {
             await LocalFormation.SignalAsync(pid, "CONT", CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// The writer's lost rows, read from the primary; a primary that has just been healthy may be gone
+    /// again for a moment (a member restarting), so a failed read is tried again for up to a minute.
+    /// </summary>
+    private static async Task<IReadOnlyList<long>> LostAsync(CitusHa.Testing.Workloads.NumberedWriter writer, string primary, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await writer.LostAsync(primary, ct);
+            }
+            catch (NpgsqlException) when (attempt < 60)
+            {
+                await Task.Delay(1000, ct);
+            }
         }
     }
 
@@ -285,6 +324,47 @@ internal static class FaultSoak
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException)
         {
             return false;
+        }
+    }
+}
+
+/// <summary>
+/// The watchdog's promise, checked directly rather than through lost writes (which need an unlucky
+/// moment to show): a leader whose agent is frozen or killed for longer than ttl must have had its
+/// postmaster fenced by the end of the hold, since its lease ended before that.
+/// </summary>
+internal sealed class FenceCheck
+{
+    private readonly bool applies;
+    private readonly DateTime? startedAt;
+
+    public FenceCheck(string kind, LocalMember member, string leader, TimeSpan hold, TimeSpan ttl)
+    {
+        applies = kind is "freeze agent" or "kill -9 agent" && member.Name == leader && hold > ttl;
+        Postmaster = applies ? LocalFormation.PostmasterPid(member) : null;
+        startedAt = Postmaster is { } pid ? StartTime(pid) : null;
+    }
+
+    public int? Postmaster { get; }
+
+    public bool Missed { get; private set; }
+
+    /// <summary>
+    /// At the end of the hold, before the agent runs again: is the same postmaster still alive? (A
+    /// fenced postmaster of a frozen agent stays a zombie until the agent reaps it: that is not alive.)
+    /// </summary>
+    public void Check() => Missed = applies && Postmaster is { } pid && startedAt is { } started && CitusHa.Core.Adapters.Processes.ProcessTable.IsAlive(pid) && StartTime(pid) == started;
+
+    private static DateTime? StartTime(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited ? null : process.StartTime;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            return null;
         }
     }
 }

@@ -23,6 +23,9 @@ public sealed class NumberedWriter(string connectionString, TimeSpan commitPause
 
     public int Failures { get; private set; }
 
+    /// <summary>Commits PostgreSQL returned with "canceling wait for synchronous replication": not counted as acknowledged.</summary>
+    public int Unreplicated { get; private set; }
+
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await using (var connection = new NpgsqlConnection(connectionString))
@@ -43,9 +46,33 @@ public sealed class NumberedWriter(string connectionString, TimeSpan commitPause
             connectionString,
             async connection =>
             {
-                await using var insert = new NpgsqlCommand("INSERT INTO numbered (id) VALUES ($1) ON CONFLICT DO NOTHING", connection) { Parameters = { new() { Value = next } } };
-                await insert.ExecuteNonQueryAsync(Stopping).ConfigureAwait(false);
-                commits.Enqueue((Stopwatch.GetTimestamp(), next++, connectedAt));
+                // A commit whose wait for the synchronous standbys was cancelled (the command timeout)
+                // returns success with a warning: committed locally, maybe replicated nowhere. That is
+                // not an acknowledgement: the number is skipped (a retry with ON CONFLICT would insert
+                // nothing, write no WAL, and "succeed" at once).
+                var unreplicated = false;
+                void OnNotice(object? sender, NpgsqlNoticeEventArgs e) => unreplicated |= e.Notice.MessageText.Contains("canceling wait for synchronous replication", StringComparison.Ordinal);
+                connection.Notice += OnNotice;
+                try
+                {
+                    await using var insert = new NpgsqlCommand("INSERT INTO numbered (id) VALUES ($1) ON CONFLICT DO NOTHING", connection) { Parameters = { new() { Value = next } } };
+                    await insert.ExecuteNonQueryAsync(Stopping).ConfigureAwait(false);
+                }
+                finally
+                {
+                    connection.Notice -= OnNotice;
+                }
+
+                if (unreplicated)
+                {
+                    Unreplicated++;
+                    next++;
+                }
+                else
+                {
+                    commits.Enqueue((Stopwatch.GetTimestamp(), next++, connectedAt));
+                }
+
                 await Task.Delay(commitPause, Stopping).ConfigureAwait(false);
             },
             async _ =>
