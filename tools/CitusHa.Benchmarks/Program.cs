@@ -15,7 +15,17 @@ int Option(string name, int fallback) => Array.IndexOf(args, name) is var at && 
 var rounds = Option("--rounds", 3);
 if (args.Contains("--soak"))
 {
-    await FaultSoak.RunAsync(Option("--faults", 12), Option("--seed", Environment.TickCount));
+    try
+    {
+        await FaultSoak.RunAsync(Option("--faults", 12), Option("--seed", Environment.TickCount));
+    }
+    catch (OperationCanceledException)
+    {
+        // Ctrl+C, SIGTERM or the soak's own time limit: the numbers so far are printed and every process stopped.
+        Console.Error.WriteLine("fault soak: stopped before its last fault (interrupted or out of time)");
+        Environment.ExitCode = 130;
+    }
+
     return;
 }
 
