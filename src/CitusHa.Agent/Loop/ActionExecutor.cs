@@ -29,6 +29,9 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
     /// <summary>The coordinator's metadata keeper lets go when this member hands over.</summary>
     public Action StopLeadingCitus { get; init; } = () => { };
 
+    /// <summary>The last race for the leader key was not won (another member took it, or etcd did not answer).</summary>
+    public bool KeyNotWon { get; private set; }
+
     public RunningOperation? Current
     {
         get
@@ -76,7 +79,9 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                     }, view);
                     return;
                 case AcquireLeaderKey:
+                    KeyNotWon = true;
                     var won = await context.Store.CreateAsync(context.Key("leader"), context.MyName, context.Lease.Current!.Id, cancellationToken).ConfigureAwait(false);
+                    KeyNotWon = !won.Succeeded;
                     if (won.Succeeded)
                     {
                         // The request is done once we lead; clearing it need not delay the promotion
@@ -220,7 +225,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         var leaderTimeline = leaderRecord?.Timeline;
         var leaderRunsAsPrimary = leaderRecord?.Role is "primary" or "master";
         if (view.Postgres.IsRunningReplica && !readOnlyWithoutUpstream
-            && !await DivergedOnSameTimelineAsync(source, view.Postgres.Timeline, leaderTimeline, cancellationToken).ConfigureAwait(false))
+            && !await DivergedOnSameTimelineAsync(source, view.Postgres.Timeline, leaderTimeline, view.Settings.RetryTimeout, cancellationToken).ConfigureAwait(false))
         {
             await context.Postgres.FollowAsync(source, cancellationToken).ConfigureAwait(false);
             return;
@@ -230,7 +235,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         {
             var observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
             rewindWaitSince ??= view.Now;
-            var diverged = await DivergedOnSameTimelineAsync(source, observed.Timeline, leaderTimeline, ct).ConfigureAwait(false);
+            var diverged = await DivergedOnSameTimelineAsync(source, observed.Timeline, leaderTimeline, view.Settings.RetryTimeout, ct).ConfigureAwait(false);
             var step = Rejoin.Choose(observed.ControlState, observed.Timeline, leaderTimeline, readOnlyWithoutUpstream, view.Now - rewindWaitSince, view.Settings.Ttl, diverged, leaderRunsAsPrimary);
             if (step == RejoinStep.WaitForLeaderTimeline)
             {
@@ -248,7 +253,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                 observed = await context.Postgres.ObserveAsync(ct).ConfigureAwait(false);
 
                 // Stopped, pg_control holds the checkpoint's timeline, which may be older than the one received.
-                diverged = diverged || await DivergedOnSameTimelineAsync(source, observed.Timeline, leaderTimeline, ct).ConfigureAwait(false);
+                diverged = diverged || await DivergedOnSameTimelineAsync(source, observed.Timeline, leaderTimeline, view.Settings.RetryTimeout, ct).ConfigureAwait(false);
                 step = Rejoin.Choose(observed.ControlState, observed.Timeline, leaderTimeline, readOnlyWithoutUpstream, view.Settings.Ttl, view.Settings.Ttl, diverged, leaderRunsAsPrimary);
             }
 
@@ -262,6 +267,15 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
             };
             if (!rewound)
             {
+                if (!await context.Postgres.AnswersAsPrimaryAsync(source, ct).ConfigureAwait(false))
+                {
+                    // pg_rewind may have failed only because the leader is gone (frozen, fenced, down):
+                    // a copy from it would fail after the wipe and leave this member with nothing, unable
+                    // even to vote in the next race. Keep the data; the next cycle decides again.
+                    throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.CommandFailed,
+                        $"{detail}; the leader at {source.Host}:{source.Port} does not answer as a primary, so this data directory is kept and the rejoin tried again later", source.Host);
+                }
+
                 LoopLog.ActionFailed(context.Logger, context.MyName, step == RejoinStep.Rewind ? "pg_rewind" : "rejoin", detail + "; taking a fresh base backup instead", new InvalidOperationException(detail));
                 context.Status.OperationState = "creating replica";
                 await context.Postgres.WipeAsync(ct).ConfigureAwait(false);
@@ -277,7 +291,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
     /// and applies <see cref="Rejoin.DivergedOnSameTimeline"/>. A leader that cannot be asked decides
     /// nothing: the rejoin goes on as before, and the next attempt asks again.
     /// </summary>
-    private async Task<bool> DivergedOnSameTimelineAsync(ReplicationSource source, int? myTimeline, int? leaderTimeline, CancellationToken cancellationToken)
+    private async Task<bool> DivergedOnSameTimelineAsync(ReplicationSource source, int? myTimeline, int? leaderTimeline, TimeSpan retryTimeout, CancellationToken cancellationToken)
     {
         if (myTimeline is not { } timeline || timeline <= 1 || timeline != leaderTimeline)
         {
@@ -286,8 +300,10 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
 
         try
         {
-            var mine = await context.Postgres.TimelineHistoryAsync(null, timeline, cancellationToken).ConfigureAwait(false);
-            var leaders = await context.Postgres.TimelineHistoryAsync(source, timeline, cancellationToken).ConfigureAwait(false);
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(retryTimeout);
+            var mine = await context.Postgres.TimelineHistoryAsync(null, timeline, bounded.Token).ConfigureAwait(false);
+            var leaders = await context.Postgres.TimelineHistoryAsync(source, timeline, bounded.Token).ConfigureAwait(false);
             var diverged = Rejoin.DivergedOnSameTimeline(myTimeline, leaderTimeline, mine, leaders);
             if (diverged)
             {
@@ -296,7 +312,7 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
 
             return diverged;
         }
-        catch (CitusHaException e)
+        catch (Exception e) when (e is CitusHaException or IOException or UnauthorizedAccessException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             LoopLog.ActionFailed(context.Logger, context.MyName, "timeline history check", e.Message, e);
             return false;
@@ -398,6 +414,12 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
         var source = context.SourceFor(leader, view.Dcs!) ?? throw new InvalidOperationException($"The leader {leader} publishes no conn_url.");
         return Start(OperationKind.Reinitialize, "creating replica", async ct =>
         {
+            if (!await context.Postgres.AnswersAsPrimaryAsync(source, ct).ConfigureAwait(false))
+            {
+                throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.CommandFailed,
+                    $"The leader {leader} does not answer as a primary at {source.Host}:{source.Port}: nothing was wiped. Reinitialize once it runs.", leader);
+            }
+
             await context.Postgres.StopAsync(StopMode.Immediate, ct).ConfigureAwait(false);
             await context.Postgres.WipeAsync(ct).ConfigureAwait(false);
             await context.Postgres.BaseBackupAsync(source, ct).ConfigureAwait(false);

@@ -238,6 +238,11 @@ internal sealed class HaLoop : BackgroundService
         }
 
         await executor.ExecuteAsync(decision, view, cancellationToken).ConfigureAwait(false);
+        if (plan.WatchdogIfTheKeyIsNotWon is { } lost && executor.KeyNotWon)
+        {
+            watchdogIntent = (lost, pg.PostmasterPid);
+        }
+
         if (plan.BetweenOperations)
         {
             // A reload rewrites the same files a start or a follow writes.

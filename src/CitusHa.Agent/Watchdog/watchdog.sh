@@ -13,6 +13,10 @@
 set -u
 datadir=${1:-}
 armed=0 pid="" ticks="" deadline=0
+# Set when the agent is gone: a postmaster started after that moment belongs to a new agent (which
+# stopped the one left running and started its own), and this orphaned watchdog must not touch it.
+orphaned_at_ticks=""
+hz=$(getconf CLK_TCK 2>/dev/null) || hz=100
 
 # Deadlines on CLOCK_BOOTTIME (/proc/uptime, the agent's clock too): a wall-clock step must not move
 # them, and time spent suspended counts. Read with a builtin, no fork; 10 ms resolution.
@@ -41,6 +45,10 @@ datadir_postmaster() {   # the PID in postmaster.pid, if that process runs in ou
   read -r first 2>/dev/null < "$datadir/postmaster.pid" || return 1
   case "$first" in ''|*[!0-9]*) return 1 ;; esac
   [ "/proc/$first/cwd" -ef "$datadir" ] || return 1
+  if [ -n "$orphaned_at_ticks" ]; then
+    start_ticks "$first" || return 1
+    [ "$REPLY" -le "$orphaned_at_ticks" ] || return 1
+  fi
   REPLY=$first
 }
 
@@ -83,7 +91,7 @@ while true; do
     rc=$?
     if [ "$rc" -gt 128 ]; then continue; fi            # timed out: the loop fences
     if [ "$rc" -ne 0 ]; then                           # end of input: the agent is gone
-      now_ms; left=$(( deadline - REPLY ))
+      now_ms; orphaned_at_ticks=$(( REPLY * hz / 1000 + 1 )); left=$(( deadline - REPLY ))
       if [ "$left" -gt 0 ]; then seconds "$left"; sleep "$REPLY"; fi
       fence
       exit 0

@@ -38,6 +38,12 @@ public sealed record CyclePlan
     /// already covered), and again at the cycle's end and on every lease renewal in between.
     /// </summary>
     public required WatchdogPlan Watchdog { get; init; }
+
+    /// <summary>
+    /// For a race for the key: what the watchdog is told at the cycle's end when another member won
+    /// (as if this member had not raced), so a replica that lost is not left armed.
+    /// </summary>
+    public WatchdogPlan? WatchdogIfTheKeyIsNotWon { get; init; }
 }
 
 /// <summary>The scheduled restart's fate this cycle.</summary>

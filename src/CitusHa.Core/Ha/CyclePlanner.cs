@@ -24,6 +24,7 @@ public static class CyclePlanner
             ObserveAgainBeforePublishing = decision is not NoAction,
             Leader = LeaderWorkFor(view, decision),
             Watchdog = WatchdogFor(view, decision),
+            WatchdogIfTheKeyIsNotWon = decision is AcquireLeaderKey ? WatchdogFor(view, null) : null,
             PodRole = PodRoleFor(view, decision),
         };
     }
@@ -78,9 +79,11 @@ public static class CyclePlanner
     /// which a primary runs and the watchdog does not know. The deadline moves only while that right
     /// is confirmed: a primary that lost the key keeps the deadline armed while it still had it.
     /// </summary>
-    private static WatchdogPlan WatchdogFor(GroupView view, Decision decision)
+    private static WatchdogPlan WatchdogFor(GroupView view, Decision? decision)
     {
-        var keyIsMine = view.HoldsLeaderKey || decision is AcquireLeaderKey or ReattachLeaderKey or InitializeCluster;
+        // A bootstrap runs initdb, then starts a primary, before this member takes the key.
+        var keyIsMine = view.HoldsLeaderKey || view.Operation is { Kind: OperationKind.Bootstrap }
+            || decision is AcquireLeaderKey or ReattachLeaderKey or InitializeCluster;
         if (view.Dcs is { Paused: true } || !(view.Postgres.MayBePrimary || keyIsMine))
         {
             return WatchdogPlan.Disarm;

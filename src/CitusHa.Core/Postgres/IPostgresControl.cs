@@ -17,6 +17,12 @@ public interface IPostgresControl : IAsyncDisposable
     /// <summary>initdb into the empty data directory, then write our configuration and pg_hba.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether <paramref name="source"/> answers as a running primary now. Asked before a data directory
+    /// is wiped for a new copy: a source that cannot give one must not cost the data we hold.
+    /// </summary>
+    Task<bool> AnswersAsPrimaryAsync(ReplicationSource source, CancellationToken cancellationToken);
+
     /// <summary>pg_basebackup from <paramref name="source"/> into the empty data directory.</summary>
     Task BaseBackupAsync(ReplicationSource source, CancellationToken cancellationToken);
 

@@ -252,4 +252,26 @@ public sealed class WatchdogScriptTests : IDisposable
         (await watchdog.StandardError.ReadLineAsync()).ShouldNotBeNull().ShouldContain("ignored a malformed line");
         (await AllGoneWithinAsync([postmaster.Id, .. children], TimeSpan.FromSeconds(20))).ShouldBeTrue("the deadline armed before the bad line still fences");
     }
+
+    [Fact]
+    public async Task An_orphaned_watchdog_leaves_alone_a_postmaster_started_after_its_agent_was_gone()
+    {
+        // kill -9 of the agent, a new agent at once: it stops the postmaster left running and starts
+        // its own. The old watchdog, still waiting for its deadline, must not kill the new one.
+        var data = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName;
+        var (before, _) = await StartPostmasterStandInAsync(data);
+        DataDirectoryNaming(before.Id);
+        var watchdog = StartWatchdog(data);
+        await watchdog.StandardInput.WriteLineAsync("arm 1500 -");
+        watchdog.StandardInput.Close(); // the agent died
+        await Task.Delay(200);
+        before.Kill(entireProcessTree: true); // the new agent stopped the leftover postmaster...
+        await before.WaitForExitAsync();
+        var (after, children) = await StartPostmasterStandInAsync(data); // ...and started its own
+        DataDirectoryNaming(after.Id);
+
+        await watchdog.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        (await watchdog.StandardError.ReadToEndAsync()).ShouldContain("nothing to fence");
+        new[] { after.Id }.Concat(children).ShouldAllBe(pid => IsAlive(pid));
+    }
 }

@@ -51,12 +51,24 @@ public sealed class CyclePlannerTests
         { "a replica racing but not winning (a peer is ahead): disarmed", NoLeader(clusterLsn: 1000).Peer("leader", 1500), WatchdogStep.Disarm, null },
         { "I hold the key while a promotion runs: armed", Leading(Replica()).Running(OperationKind.Promote), WatchdogStep.ArmUntilLeaseEnds, null },
         { "a fresh cluster I bootstrap: armed (initdb, then a primary)", Fresh(), WatchdogStep.ArmUntilLeaseEnds, null },
+        { "my bootstrap runs and its primary is up before I take the key: armed", Fresh().Running(OperationKind.Bootstrap) with { Postgres = Primary() }, WatchdogStep.ArmUntilLeaseEnds, null },
         { "the key holder in maintenance mode, PostgreSQL down: disarmed", Leading(Down(T0 - S)).Paused(), WatchdogStep.Disarm, null },
         { "maintenance mode: never armed (as Patroni)", Leading().Paused(), WatchdogStep.Disarm, null },
         { "no lease known this cycle: the deadline armed earlier stands", EtcdDown() with { Lease = null }, WatchdogStep.Keep, null },
         { "failsafe carries the primary past its lease: fire before the members' consent ends", EtcdDown().LeaseEndsIn(-5 * S).Failsafe(confirmedFor: 9 * S), WatchdogStep.ArmUntil, 9 },
         { "failsafe on but not every member accepted: the lease counts", EtcdDown().LeaseEndsIn(8 * S).Failsafe(), WatchdogStep.ArmUntilLeaseEnds, null },
     };
+
+    [Fact]
+    public void A_race_for_the_key_that_is_lost_leaves_a_replica_disarmed_and_a_primary_armed()
+    {
+        var racingReplica = CyclePlanner.Plan(NoLeader().Peer("leader", 900));
+        racingReplica.Decision.ShouldBeOfType<AcquireLeaderKey>();
+        racingReplica.Watchdog.Mode.ShouldBe(WatchdogStep.ArmUntilLeaseEnds, "armed before the promotion the race may bring");
+        racingReplica.WatchdogIfTheKeyIsNotWon.ShouldNotBeNull().Mode.ShouldBe(WatchdogStep.Disarm, "another member won: a replica has nothing to fence");
+
+        CyclePlanner.Plan(Leading()).WatchdogIfTheKeyIsNotWon.ShouldBeNull("only a race can be lost");
+    }
 
     [Theory]
     [MemberData(nameof(WatchdogRows))]

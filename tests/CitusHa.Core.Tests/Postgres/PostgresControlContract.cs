@@ -74,6 +74,7 @@ public abstract class PostgresControlContract : IAsyncLifetime
         var readOnly = await pg.ObserveAsync(ct);
         readOnly.ShouldSatisfyAllConditions(o => o.InRecovery.ShouldBe(true), o => o.MayBeWritable.ShouldBeFalse(), o => o.UpstreamHost.ShouldBeNull());
 
+        (await pg.AnswersAsPrimaryAsync(SourceOf(pg, "b"), ct)).ShouldBeFalse("read-only: no copy can be taken from it as from a leader");
         var writable = false;
         await pg.PromoteAsync(() => { writable = true; return Task.CompletedTask; }, ct);
         writable.ShouldBeTrue("the callback runs once it takes writes");
@@ -88,6 +89,9 @@ public abstract class PostgresControlContract : IAsyncLifetime
         (await pg.TimelineHistoryAsync(SourceOf(pg, "b"), promoted.Timeline!.Value, ct)).ShouldNotBeNull().SameAs(history).ShouldBeTrue();
         (await pg.TimelineHistoryAsync(null, 1, ct)).ShouldBeNull();
         (await pg.TimelineHistoryAsync(null, promoted.Timeline!.Value + 1, ct)).ShouldBeNull("no such timeline yet");
+        (await pg.AnswersAsPrimaryAsync(SourceOf(pg, "b"), ct)).ShouldBeTrue();
+        await pg.StopAsync(StopMode.Fast, ct);
+        (await pg.AnswersAsPrimaryAsync(SourceOf(pg, "b"), ct)).ShouldBeFalse("stopped");
     }
 
     [Fact]

@@ -131,6 +131,9 @@ public sealed class ScriptedPostgres(TimeProvider time) : IPostgresControl
     /// <summary>History files by timeline, as a promotion writes them.</summary>
     public Dictionary<int, TimelineHistory> Histories { get; } = [];
 
+    public Task<bool> AnswersAsPrimaryAsync(ReplicationSource source, CancellationToken cancellationToken) =>
+        Task.FromResult(Network.TryGetValue(source.Host, out var from) && from.Running && !from.Standby);
+
     public Task<TimelineHistory?> TimelineHistoryAsync(ReplicationSource? source, int timeline, CancellationToken cancellationToken)
     {
         var from = source is null ? this : Network.GetValueOrDefault(source.Host);

@@ -189,6 +189,28 @@ public sealed class PostgresInstance : IPostgresControl
         return (result.Succeeded, Tail(result.Output));
     }
 
+    public async Task<bool> AnswersAsPrimaryAsync(ReplicationSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(RemoteSuperuser(source).ConnectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var probe = new NpgsqlCommand("SELECT NOT pg_is_in_recovery()", connection);
+            return await probe.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The superuser's connection to another member (the one pg_rewind uses), unpooled.</summary>
+    private NpgsqlConnectionStringBuilder RemoteSuperuser(ReplicationSource source) => new()
+    {
+        Host = source.Host, Port = source.Port, Username = options.SuperuserName, Password = options.SuperuserPassword,
+        Database = "postgres", Timeout = 5, CommandTimeout = 10, ApplicationName = options.MemberName, SslMode = SslMode.Prefer, Pooling = false,
+    };
+
     public async Task<TimelineHistory?> TimelineHistoryAsync(ReplicationSource? source, int timeline, CancellationToken cancellationToken)
     {
         if (timeline <= 1)
@@ -204,14 +226,9 @@ public sealed class PostgresInstance : IPostgresControl
 
         // Over an ordinary connection as the superuser (the one pg_rewind uses): Npgsql's replication
         // TIMELINE_HISTORY reads the file as bytea, which PostgreSQL 15 sends as text, and throws.
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = source.Host, Port = source.Port, Username = options.SuperuserName, Password = options.SuperuserPassword,
-            Database = "postgres", Timeout = 5, CommandTimeout = 10, ApplicationName = options.MemberName, SslMode = SslMode.Prefer, Pooling = false,
-        };
         try
         {
-            await using var connection = new NpgsqlConnection(builder.ConnectionString);
+            await using var connection = new NpgsqlConnection(RemoteSuperuser(source).ConnectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var read = new NpgsqlCommand("SELECT pg_read_file($1, 0, 1048576, true)", connection);
             read.Parameters.AddWithValue($"pg_wal/{timeline:X8}.history");
