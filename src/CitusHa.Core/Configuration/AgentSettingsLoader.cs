@@ -53,7 +53,10 @@ public static class AgentSettingsLoader
         "postgresql.pg_ident", "postgresql.callbacks", "postgresql.basebackup", "postgresql.create_replica_methods",
         "postgresql.recovery_conf", "postgresql.custom_conf", "postgresql.config_dir", "postgresql.pgpass",
         "postgresql.use_unix_socket", "postgresql.use_unix_socket_repl", "postgresql.authentication.rewind",
-        "postgresql.remove_data_directory_on_diverged_timelines", "postgresql.pre_promote", "postgresql.before_stop",
+        // The agent always takes a fresh copy when a rewind fails or timelines split (once the leader
+        // answers as a primary): both keys, whatever their value, are named, not silently ignored.
+        "postgresql.remove_data_directory_on_diverged_timelines", "postgresql.remove_data_directory_on_rewind_failure",
+        "postgresql.pre_promote", "postgresql.before_stop",
         "bootstrap.initdb", "bootstrap.pg_hba", "bootstrap.users", "bootstrap.post_bootstrap", "bootstrap.post_init", "bootstrap.method",
         "bootstrap.dcs.standby_cluster", "standby_cluster",
         "tags.clonefrom", "tags.replicatefrom", "tags.nostream",

@@ -90,6 +90,8 @@ public sealed class AgentSettingsLoaderTests : IDisposable
         AgentSettingsLoader.Load(File("hba.yml", WithHba), Env()).UnsupportedKeys
             .ShouldBe(["postgresql.pg_ident", "postgresql.callbacks", "bootstrap.initdb", "tags.clonefrom"]);
         AgentSettingsLoader.Load(File("min.yml", Minimal), Env()).UnsupportedKeys.ShouldBeEmpty();
+        AgentSettingsLoader.Load(File("rw.yml", WithHba.Replace("  callbacks:", "  remove_data_directory_on_rewind_failure: false\n  callbacks:", StringComparison.Ordinal)), Env()).UnsupportedKeys
+            .ShouldContain("postgresql.remove_data_directory_on_rewind_failure", "the agent re-clones after a failed rewind whatever this says");
     }
 
     [Fact]
