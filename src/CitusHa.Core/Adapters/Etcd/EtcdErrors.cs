@@ -23,8 +23,10 @@ internal static class EtcdErrors
         {
             throw new OperationCanceledException("The etcd request was cancelled.", e, cancellationToken);
         }
-        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && deadline.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
+            // The caller did not cancel (caught above): our deadline, or a timeout inside the client
+            // (its continuation may throw before our deadline's token reads as cancelled), ended it.
             throw TimedOut(endpoints, timeout, e);
         }
         catch (RpcException e)
