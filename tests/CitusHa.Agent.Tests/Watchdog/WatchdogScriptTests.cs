@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using CitusHa.Agent.Watchdog;
+using CitusHa.Core.Adapters.Processes;
 
 namespace CitusHa.Agent.Tests.Watchdog;
 
@@ -60,11 +61,18 @@ public sealed class WatchdogScriptTests : IDisposable
     }
 
     /// <summary>A data directory whose postmaster.pid names <paramref name="pid"/>, as PostgreSQL writes it (PID first, then the directory).</summary>
-    private string DataDirectoryNaming(int pid, string name = "data")
+    private string DataDirectoryNaming(int pid)
     {
-        var directory = Directory.CreateDirectory(Path.Combine(folder, name)).FullName;
+        var directory = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName;
         File.WriteAllText(Path.Combine(directory, "postmaster.pid"), $"{pid}\n{directory}\n1700000000\n5432\n");
         return directory;
+    }
+
+    /// <summary>A stand-in postmaster running in a data directory whose postmaster.pid names it.</summary>
+    private async Task<(string Data, Process Postmaster, int[] Children)> StartPostmasterInDataDirectoryAsync()
+    {
+        var (postmaster, children) = await StartPostmasterStandInAsync(Directory.CreateDirectory(Path.Combine(folder, "data")).FullName);
+        return (DataDirectoryNaming(postmaster.Id), postmaster, children);
     }
 
     /// <summary>A parent with two children; returns the parent and the children's PIDs once both run.</summary>
@@ -73,7 +81,7 @@ public sealed class WatchdogScriptTests : IDisposable
         var parent = StartIn(workingDirectory, "bash", "-c", "sleep 300 & sleep 300 & wait");
         for (var i = 0; i < 200; i++)
         {
-            var children = ChildrenOf(parent.Id);
+            var children = ProcessTable.Descendants(parent.Id).ToArray();
             if (children.Length == 2)
             {
                 return (parent, children);
@@ -85,49 +93,12 @@ public sealed class WatchdogScriptTests : IDisposable
         throw new InvalidOperationException("the stand-in postmaster did not start its children");
     }
 
-    private static int[] ChildrenOf(int pid) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(Path.GetFileName)
-            .Where(name => name!.All(char.IsAsciiDigit))
-            .Select(name => (Pid: int.Parse(name!, System.Globalization.CultureInfo.InvariantCulture), Parent: ParentOf(name!)))
-            .Where(p => p.Parent == pid)
-            .Select(p => p.Pid)
-            .ToArray();
-
-    private static int? ParentOf(string pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    private static bool IsAlive(int pid)
-    {
-        try
-        {
-            // A killed child of a still-running parent lingers as a zombie ('Z') until reaped.
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
     private static async Task<bool> AllGoneWithinAsync(IReadOnlyCollection<int> pids, TimeSpan within)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < within)
         {
-            if (pids.All(p => !IsAlive(p)))
+            if (pids.All(p => !ProcessTable.IsAlive(p)))
             {
                 return true;
             }
@@ -184,7 +155,7 @@ public sealed class WatchdogScriptTests : IDisposable
         await watchdog.StandardInput.FlushAsync();
         await Task.Delay(2000);
 
-        new[] { postmaster.Id }.Concat(children).ShouldAllBe(pid => IsAlive(pid));
+        new[] { postmaster.Id }.Concat(children).ShouldAllBe(pid => ProcessTable.IsAlive(pid));
     }
 
     [Fact]
@@ -192,9 +163,7 @@ public sealed class WatchdogScriptTests : IDisposable
     {
         // A postmaster the agent has not observed yet (started as a primary, or promoted, in the cycle
         // in which the agent froze): known only by postmaster.pid, and proved ours by its cwd.
-        var data = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName;
-        var (postmaster, children) = await StartPostmasterStandInAsync(data);
-        DataDirectoryNaming(postmaster.Id);
+        var (data, postmaster, children) = await StartPostmasterInDataDirectoryAsync();
         var watchdog = StartWatchdog(data);
 
         await watchdog.StandardInput.WriteLineAsync("arm 300 -");
@@ -209,11 +178,9 @@ public sealed class WatchdogScriptTests : IDisposable
     {
         // The agent's PID is of a postmaster that is gone; a new one runs. Before, such an arm left the
         // watchdog silently disarmed.
-        var data = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName;
         var gone = Start("true");
         await gone.WaitForExitAsync();
-        var (postmaster, children) = await StartPostmasterStandInAsync(data);
-        DataDirectoryNaming(postmaster.Id);
+        var (data, postmaster, children) = await StartPostmasterInDataDirectoryAsync();
         var watchdog = StartWatchdog(data);
 
         await watchdog.StandardInput.WriteLineAsync($"arm 300 {gone.Id}");
@@ -236,7 +203,7 @@ public sealed class WatchdogScriptTests : IDisposable
 
         await watchdog.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         (await watchdog.StandardError.ReadToEndAsync()).ShouldContain("nothing to fence");
-        new[] { unrelated.Id }.Concat(children).ShouldAllBe(pid => IsAlive(pid));
+        new[] { unrelated.Id }.Concat(children).ShouldAllBe(pid => ProcessTable.IsAlive(pid));
     }
 
     [Fact]
@@ -258,9 +225,7 @@ public sealed class WatchdogScriptTests : IDisposable
     {
         // kill -9 of the agent, a new agent at once: it stops the postmaster left running and starts
         // its own. The old watchdog, still waiting for its deadline, must not kill the new one.
-        var data = Directory.CreateDirectory(Path.Combine(folder, "data")).FullName;
-        var (before, _) = await StartPostmasterStandInAsync(data);
-        DataDirectoryNaming(before.Id);
+        var (data, before, _) = await StartPostmasterInDataDirectoryAsync();
         var watchdog = StartWatchdog(data);
         await watchdog.StandardInput.WriteLineAsync("arm 1500 -");
         watchdog.StandardInput.Close(); // the agent died
@@ -272,6 +237,6 @@ public sealed class WatchdogScriptTests : IDisposable
 
         await watchdog.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         (await watchdog.StandardError.ReadToEndAsync()).ShouldContain("nothing to fence");
-        new[] { after.Id }.Concat(children).ShouldAllBe(pid => IsAlive(pid));
+        new[] { after.Id }.Concat(children).ShouldAllBe(pid => ProcessTable.IsAlive(pid));
     }
 }
