@@ -279,7 +279,10 @@ internal sealed class ActionExecutor(AgentContext context, SyncReplication sync,
                 LoopLog.ActionFailed(context.Logger, context.MyName, step == RejoinStep.Rewind ? "pg_rewind" : "rejoin", detail + "; taking a fresh base backup instead", new InvalidOperationException(detail));
                 context.Status.OperationState = "creating replica";
                 await context.Postgres.WipeAsync(ct).ConfigureAwait(false);
+                var copy = Stopwatch.StartNew();
+                LoopLog.Decision(context.Logger, context.MyName, $"data directory wiped; copying it anew from {source.Host}:{source.Port} (pg_basebackup)");
                 await context.Postgres.BaseBackupAsync(source, ct).ConfigureAwait(false);
+                LoopLog.Decision(context.Logger, context.MyName, $"copy from {source.Host}:{source.Port} finished in {copy.Elapsed.TotalSeconds:0.0} s");
             }
 
             await context.Postgres.StartAsync(source, ct).ConfigureAwait(false);
