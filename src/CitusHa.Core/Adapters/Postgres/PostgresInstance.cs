@@ -494,8 +494,22 @@ public sealed class PostgresInstance : IPostgresControl
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        Process? promoted;
+        lock (gate)
+        {
+            promoted = postmaster;
+        }
+
         while (true)
         {
+            // A postmaster that exited (crashed, or killed by the watchdog while this agent was frozen)
+            // never becomes writable: say so now instead of retrying connections until the timeout,
+            // which kept a resumed agent busy, unable to rejoin, for the rest of the minute.
+            if (promoted is null || promoted.HasExited)
+            {
+                throw Failed("PostgreSQL exited during its promotion (it crashed, or the watchdog stopped it while this agent was unresponsive), so it never became writable.");
+            }
+
             try
             {
                 await using var connection = await OpenAsync(deadline.Token).ConfigureAwait(false);

@@ -211,6 +211,41 @@ public sealed class PostgresInstanceTests : IAsyncLifetime
         File.Exists(Path.Combine(options.DataDirectory, "standby.signal")).ShouldBeFalse();
     }
 
+    /// <summary>
+    /// The watchdog can kill PostgreSQL while its agent, frozen, waits for a promotion to finish. The
+    /// resumed agent must learn at once that the promotion is over, not retry connections to a dead
+    /// server for a minute (seen in the frozen-candidate integration test under load).
+    /// </summary>
+    [Fact]
+    public async Task A_postmaster_that_dies_during_a_promotion_fails_it_at_once()
+    {
+        var ct = TestTimeouts.After(TimeSpan.FromMinutes(2));
+        var (a, options) = Create("dies");
+        await a.InitializeAsync(ct);
+        await a.StartReadOnlyAsync(ct);
+        var postmaster = PostmasterPid(options);
+        var startup = CitusHa.Core.Adapters.Processes.ProcessTable.Descendants(postmaster)
+            .Single(p => string.Join(' ', CitusHa.Core.Adapters.Processes.ProcessTable.CommandLine(p) ?? []).Contains("startup", StringComparison.Ordinal));
+        await Signals.SendAsync(startup, "STOP", ct); // holds the promotion unfinished
+        try
+        {
+            var promotion = a.PromoteAsync(null, ct);
+            await Task.Delay(500, ct);
+            promotion.IsCompleted.ShouldBeFalse("the stopped startup process keeps the server in recovery");
+
+            await Signals.SendAsync(postmaster, "KILL", ct);
+            var error = await Should.ThrowAsync<CitusHa.Core.Errors.CitusHaException>(() => promotion.WaitAsync(TimeSpan.FromSeconds(30), ct));
+            error.Message.ShouldContain("exited during its promotion");
+        }
+        finally
+        {
+            if (CitusHa.Core.Adapters.Processes.ProcessTable.IsAlive(startup))
+            {
+                await Signals.SendAsync(startup, "CONT", CancellationToken.None); // it then sees its postmaster gone and exits
+            }
+        }
+    }
+
     private static int PostmasterPid(PostgresOptions options) =>
         int.Parse(File.ReadLines(Path.Combine(options.DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
 
