@@ -21,6 +21,7 @@
         'Invoke-CitusFailover'
         'Invoke-CitusSwitchover'
         'New-CitusCluster'
+        'Publish-CitusCluster'
         'Reset-CitusMember'
         'Restart-CitusMember'
         'Resume-CitusCluster'

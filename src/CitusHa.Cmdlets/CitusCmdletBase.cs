@@ -121,6 +121,11 @@ public abstract class CitusCmdletBase : PSCmdlet, IDisposable
         return result!;
     }
 
+    /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
+    protected bool WhatIfRequested =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
+            : SessionState.PSVariable.GetValue("WhatIfPreference") is { } pref && LanguagePrimitives.IsTrue(pref);
+
     /// <summary>
     /// The confirmation for a disruptive action (ConfirmImpact High): -WhatIf shows and declines;
     /// -Force (without -Confirm) skips the prompt; otherwise ShouldProcess asks. Where nobody can answer
@@ -130,8 +135,7 @@ public abstract class CitusCmdletBase : PSCmdlet, IDisposable
     protected bool ConfirmDisruptive(bool force, string target, string action)
     {
         var bound = MyInvocation.BoundParameters;
-        var whatIf = bound.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent
-            : SessionState.PSVariable.GetValue("WhatIfPreference") is { } pref && LanguagePrimitives.IsTrue(pref);
+        var whatIf = WhatIfRequested;
         // -Confirm given (true), -Confirm:$false given (false), or not given at all (null).
         bool? confirm = bound.TryGetValue("Confirm", out var c) ? ((SwitchParameter)c).IsPresent : null;
         if (whatIf)

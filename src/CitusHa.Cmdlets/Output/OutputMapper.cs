@@ -200,4 +200,13 @@ internal static class OutputMapper
             Coordinator = j.Coordinator,
         };
     }
+
+    public static CitusManifestChange ToOutput(Core.Kubernetes.Apply.ManifestChange c) => new()
+    {
+        Kind = c.Kind,
+        Namespace = c.Namespace,
+        Name = c.Name,
+        Action = c.Action.ToString(),
+        Fields = c.Fields,
+    };
 }

@@ -46,5 +46,10 @@ public static class ErrorIds
     public const string RebalanceAlreadyRunning = nameof(RebalanceAlreadyRunning);
     public const string RebalanceFailed = nameof(RebalanceFailed);
     public const string RebalanceNotFound = nameof(RebalanceNotFound);
+    public const string KubeconfigNotFound = nameof(KubeconfigNotFound);
+    public const string KubeconfigInvalid = nameof(KubeconfigInvalid);
+    public const string KubernetesRequestFailed = nameof(KubernetesRequestFailed);
+    public const string KubernetesApplyConflict = nameof(KubernetesApplyConflict);
+    public const string InvalidManifest = nameof(InvalidManifest);
     public const string UnexpectedError = nameof(UnexpectedError);
 }

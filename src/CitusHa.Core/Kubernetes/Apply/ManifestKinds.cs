@@ -1,0 +1,57 @@
+using CitusHa.Core.Errors;
+using k8s;
+using k8s.Models;
+
+namespace CitusHa.Core.Kubernetes.Apply;
+
+/// <summary>
+/// The kinds a formation renders to, each with its typed read and server-side apply calls. A kind
+/// outside this table is refused before anything is sent, so a manifest never half-applies.
+/// </summary>
+internal static class ManifestKinds
+{
+    internal delegate Task<IKubernetesObject> Reader(IKubernetes client, string name, string ns, CancellationToken cancellationToken);
+
+    internal delegate Task<IKubernetesObject> Applier(IKubernetes client, V1Patch patch, string name, string ns, string? dryRun, bool force, CancellationToken cancellationToken);
+
+    internal sealed record Operations(Reader Read, Applier Apply);
+
+    private const string Manager = ClusterManifestRenderer.FieldManager;
+
+    private static readonly Dictionary<string, Operations> Table = new(StringComparer.Ordinal)
+    {
+        ["v1/ServiceAccount"] = new(
+            async (c, n, ns, ct) => await c.CoreV1.ReadNamespacedServiceAccountAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
+            async (c, p, n, ns, d, f, ct) => await c.CoreV1.PatchNamespacedServiceAccountAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+        ["v1/ConfigMap"] = new(
+            async (c, n, ns, ct) => await c.CoreV1.ReadNamespacedConfigMapAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
+            async (c, p, n, ns, d, f, ct) => await c.CoreV1.PatchNamespacedConfigMapAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+        ["v1/Secret"] = new(
+            async (c, n, ns, ct) => await c.CoreV1.ReadNamespacedSecretAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
+            (_, _, n, ns, _, _, _) => throw new InvalidOperationException($"Secret {ns}/{n} is created, never applied: an apply would overwrite its data.")),
+        ["v1/Service"] = new(
+            async (c, n, ns, ct) => await c.CoreV1.ReadNamespacedServiceAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
+            async (c, p, n, ns, d, f, ct) => await c.CoreV1.PatchNamespacedServiceAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+        ["rbac.authorization.k8s.io/v1/Role"] = new(
+            async (c, n, ns, ct) => await c.RbacAuthorizationV1.ReadNamespacedRoleAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
+            async (c, p, n, ns, d, f, ct) => await c.RbacAuthorizationV1.PatchNamespacedRoleAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+        ["rbac.authorization.k8s.io/v1/RoleBinding"] = new(
+            async (c, n, ns, ct) => await c.RbacAuthorizationV1.ReadNamespacedRoleBindingAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
+            async (c, p, n, ns, d, f, ct) => await c.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+        ["apps/v1/StatefulSet"] = new(
+            async (c, n, ns, ct) => await c.AppsV1.ReadNamespacedStatefulSetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
+            async (c, p, n, ns, d, f, ct) => await c.AppsV1.PatchNamespacedStatefulSetAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+        ["policy/v1/PodDisruptionBudget"] = new(
+            async (c, n, ns, ct) => await c.PolicyV1.ReadNamespacedPodDisruptionBudgetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
+            async (c, p, n, ns, d, f, ct) => await c.PolicyV1.PatchNamespacedPodDisruptionBudgetAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+    };
+
+    public static Operations For(IKubernetesObject value) =>
+        Table.TryGetValue($"{value.ApiVersion}/{value.Kind}", out var operations)
+            ? operations
+            : throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.InvalidManifest,
+                $"{value.ApiVersion} {value.Kind} is not a kind Publish-CitusCluster applies (it applies: {string.Join(", ", Table.Keys.Order(StringComparer.Ordinal))}). Apply it with kubectl, or leave it out.", value.Kind);
+
+    /// <summary>True when the API server answered 404 for the object.</summary>
+    public static bool IsNotFound(k8s.Autorest.HttpOperationException e) => e.Response?.StatusCode == System.Net.HttpStatusCode.NotFound;
+}
