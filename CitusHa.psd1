@@ -11,6 +11,7 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('CitusHa.Format.ps1xml')
     CmdletsToExport      = @(
+        'Add-CitusWorker'
         'Connect-CitusCluster'
         'Disconnect-CitusCluster'
         'Get-CitusCluster'

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CitusHa.Core.Errors;
 using k8s;
 using k8s.Models;
 
@@ -61,6 +62,49 @@ public static class ClusterManifestRenderer
 
         return objects;
     }
+
+    /// <summary>
+    /// What adding <paramref name="count"/> worker groups to the formation <paramref name="request"/>
+    /// describes changes: the ConfigMap (its recorded parameters), the Role (it names every pod), and
+    /// each new group's objects. Taken from a render of the grown formation, so they are byte-identical
+    /// to what New-CitusCluster renders for it.
+    /// </summary>
+    public static IReadOnlyList<IKubernetesObject> RenderAddedWorkers(ClusterManifestRequest request, int count)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (count < 1)
+        {
+            throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.InvalidManifestParameter, $"-Count: {count} worker groups to add; give 1 or more. Nothing was rendered.", "Count");
+        }
+
+        var grown = request with { WorkerGroups = request.WorkerGroups + count };
+        var added = Enumerable.Range(request.WorkerGroups + 1, count).ToHashSet();
+        return [.. Render(grown).Where(o => o is V1ConfigMap or V1Role || (GroupOf(o) is { } g && added.Contains(g)))];
+    }
+
+    /// <summary>
+    /// Removing the last <paramref name="count"/> worker groups: the objects to update (ConfigMap,
+    /// Role) and, separately, the objects to delete. Only the highest-numbered groups can go, so the
+    /// remaining groups keep their names and numbers; at least one worker group stays.
+    /// </summary>
+    public static (IReadOnlyList<IKubernetesObject> Update, IReadOnlyList<IKubernetesObject> Delete) RenderRemovedWorkers(ClusterManifestRequest request, int count)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (count < 1 || count >= request.WorkerGroups)
+        {
+            throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.InvalidManifestParameter,
+                $"-Count: {count} of the formation's {request.WorkerGroups} worker groups cannot be removed; give 1 to {request.WorkerGroups - 1} (a Citus formation keeps at least one worker group). Nothing was changed.", "Count");
+        }
+
+        var shrunk = request with { WorkerGroups = request.WorkerGroups - count };
+        var removed = Enumerable.Range(shrunk.WorkerGroups + 1, count).ToHashSet();
+        return ([.. Render(shrunk).Where(o => o is V1ConfigMap or V1Role)], [.. Render(request).Where(o => GroupOf(o) is { } g && removed.Contains(g))]);
+    }
+
+    /// <summary>The Citus group an object belongs to (its group label), or null for formation-wide objects.</summary>
+    public static int? GroupOf(IKubernetesObject value) =>
+        value is IMetadata<V1ObjectMeta> { Metadata.Labels: { } labels } && labels.TryGetValue(GroupLabel, out var g)
+            && int.TryParse(g, NumberStyles.Integer, CultureInfo.InvariantCulture, out var group) ? group : null;
 
     /// <summary>The etcd endpoints the agents use: the user's, or the rendered etcd's members.</summary>
     public static IReadOnlyList<string> EtcdHosts(ClusterManifestRequest request)
@@ -186,7 +230,11 @@ public static class ClusterManifestRenderer
     private static V1ConfigMap ConfigMap(ClusterManifestRequest request, ManifestNames names) => new()
     {
         ApiVersion = "v1", Kind = "ConfigMap",
-        Metadata = Meta(names.ConfigMap, request, Labels(request, "agent")),
+        Metadata = Meta(names.ConfigMap, request, Labels(request, "agent")) with
+        {
+            // What Add-CitusWorker and Remove-CitusWorker render later groups from.
+            Annotations = new Dictionary<string, string> { [RenderRequestAnnotation.Key] = RenderRequestAnnotation.Encode(request) },
+        },
         Data = new Dictionary<string, string> { ["citusha.yml"] = AgentConfiguration(request) },
     };
 

@@ -29,4 +29,13 @@ public static class ClusterManifests
         var file = Directory.Exists(path) ? Path.Combine(path, $"{request.Name}.yaml") : path;
         return [(file, ManifestYaml.Serialize(objects))];
     }
+
+    /// <summary>The formation's recorded parameters from rendered objects (New-CitusCluster's output or files).</summary>
+    public static ClusterManifestRequest RequestFrom(IReadOnlyList<object> objects, string source) =>
+        RenderRequestAnnotation.FromObjects(objects.OfType<k8s.IKubernetesObject>(), source);
+
+    /// <summary>What Add-CitusWorker renders: the updated ConfigMap and Role, then the new groups' objects.</summary>
+    public static IReadOnlyList<object> AddWorkers(ClusterManifestRequest request, int count) => [.. ClusterManifestRenderer.RenderAddedWorkers(request, count)];
+
+    public static string AddWorkersYaml(ClusterManifestRequest request, int count) => ManifestYaml.Serialize(ClusterManifestRenderer.RenderAddedWorkers(request, count));
 }

@@ -66,6 +66,26 @@ public sealed class ClusterPublishing : IDisposable
         return true;
     }
 
+    /// <summary>The parameters a published formation was rendered from: its ConfigMap's annotation, read from the API server.</summary>
+    public async Task<Kubernetes.ClusterManifestRequest> ReadRequestAsync(string cluster, string ns, CancellationToken cancellationToken)
+    {
+        var name = new Kubernetes.ManifestNames(cluster, ns).ConfigMap;
+        try
+        {
+            var map = await client.CoreV1.ReadNamespacedConfigMapAsync(name, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return Kubernetes.RenderRequestAnnotation.FromConfigMap(map);
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response?.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new CitusHaException(CitusErrorKind.NotFound, ErrorIds.ClusterNotFound,
+                $"No formation '{cluster}' in namespace '{ns}' at {Server}: its ConfigMap {name} does not exist. Check -Cluster and -Namespace (and -Context).", cluster, e);
+        }
+        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException)
+        {
+            throw new CitusHaException(CitusErrorKind.Unavailable, ErrorIds.KubernetesRequestFailed, $"Cannot read ConfigMap {ns}/{name} from {Server}: {e.Message}", cluster, e);
+        }
+    }
+
     public void Dispose() => client.Dispose();
 
     private static List<IKubernetesObject> Typed(IReadOnlyList<object> objects) =>
