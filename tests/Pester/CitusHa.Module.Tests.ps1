@@ -318,3 +318,49 @@ Describe 'New-CitusCluster' {
         Test-Path $out | Should -BeFalse
     }
 }
+
+Describe 'Publish-CitusCluster and Add-CitusWorker' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'TestKubernetes.psm1') -Force
+        $script:Api = Start-TestKubernetesApi
+        $script:Kubeconfig = $script:Api.WriteKubeconfig((Join-Path $TestDrive 'kube'))
+    }
+
+    AfterAll {
+        Stop-TestKubernetesApi $script:Api
+    }
+
+    It 'lists what it would create under -WhatIf and sends no change' {
+        New-CitusCluster sales -Namespace data -EtcdEndpoint etcd:2379 -WorkerGroups 1 |
+            Publish-CitusCluster -Kubeconfig $script:Kubeconfig -WhatIf | Should -BeNullOrEmpty
+        $script:Api.Paths | Should -BeNullOrEmpty
+    }
+
+    It 'applies the rendered objects and creates the credentials Secret once' {
+        $changes = New-CitusCluster sales -Namespace data -EtcdEndpoint etcd:2379 -WorkerGroups 1 | Publish-CitusCluster -Kubeconfig $script:Kubeconfig
+        $changes[0].GetType().FullName | Should -Be 'CitusHa.CitusManifestChange'
+        ($changes | Where-Object Action -ne 'Create') | Should -BeNullOrEmpty
+        ($changes | Where-Object Kind -eq 'Secret').Name | Should -Be 'sales-credentials'
+        $again = New-CitusCluster sales -Namespace data -EtcdEndpoint etcd:2379 -WorkerGroups 1 | Publish-CitusCluster -Kubeconfig $script:Kubeconfig
+        ($again | Where-Object Kind -eq 'Secret').Action | Should -Be 'Keep'
+        ($again | Where-Object { $_.Kind -ne 'Secret' -and $_.Action -ne 'Unchanged' }) | Should -BeNullOrEmpty
+    }
+
+    It 'grows the published formation by a worker group read from the cluster' {
+        $changes = Add-CitusWorker sales -Namespace data -Kubeconfig $script:Kubeconfig | Publish-CitusCluster -Kubeconfig $script:Kubeconfig
+        ($changes | Where-Object Kind -eq 'StatefulSet').Name | Should -Be 'sales-worker-2'
+        ($changes | Where-Object Name -eq 'sales-agent').Action | Should -Be 'Update'
+    }
+
+    It 'fails -Wait with the groups that have no leader' {
+        $script:Api.SetPod('data', 'sales-coordinator-0', 'sales', 0, 'primary')
+        { New-CitusCluster sales -Namespace data -EtcdEndpoint etcd:2379 -WorkerGroups 1 |
+            Publish-CitusCluster -Kubeconfig $script:Kubeconfig -Wait -TimeoutSec 2 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OperationTimedOut,CitusHa.Commands.PublishCitusClusterCommand' -ExpectedMessage '*group(s) 1 of sales*'
+    }
+
+    It 'refuses an unknown kubeconfig context, listing the known ones' {
+        { New-CitusCluster sales -EtcdEndpoint etcd:2379 | Publish-CitusCluster -Kubeconfig $script:Kubeconfig -Context nowhere -ErrorAction Stop } |
+            Should -Throw -ErrorId 'KubeconfigInvalid,CitusHa.Commands.PublishCitusClusterCommand' -ExpectedMessage "*no context 'nowhere' (contexts: fake)*"
+    }
+}

@@ -1,9 +1,18 @@
+#nullable enable
+// Self-contained (explicit usings, no other fixture): the Pester suite compiles this file with Add-Type.
+using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
+using System.Linq;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Threading;
 using System.Threading.Channels;
+using System.Threading.Tasks;
 using System.Web;
 
 namespace CitusHa.Testing.Kubernetes;
@@ -30,13 +39,20 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
     public FakeKubernetesApi(string? requiredToken = "test-token")
     {
         RequiredToken = requiredToken;
-        Port = Servers.LoopbackPorts.Next();
+        Port = FreePort();
         listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         listener.Start();
         serving = ServeAsync();
     }
 
     public int Port { get; }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
 
     public string? RequiredToken { get; }
 
@@ -59,7 +75,7 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
             users:
             - name: {context}-user
               user:
-                token: {token ?? RequiredToken ?? "none"}
+                token: {(string.IsNullOrEmpty(token) ? RequiredToken ?? "none" : token)}
             contexts:
             - name: {context}
               context:
