@@ -109,8 +109,9 @@ public sealed class ClusterPublisherTests : IDisposable
 
         var plan = await session.PlanAsync(Render(Request with { MemoryRequest = "4Gi" }), false, TestTimeouts.Default);
         var updates = plan.Where(c => c.Action == ManifestAction.Update).ToList();
-        updates.Select(c => c.Name).Order().ToList().ShouldBe(new List<string> { "sales-coordinator", "sales-worker-1" }, "only the StatefulSets carry resources");
-        updates.ShouldAllBe(c => c.Fields.Count == 1 && c.Fields[0] == "spec.template");
+        updates.Select(c => c.Name).Order().ToList().ShouldBe(new List<string> { "sales-config", "sales-coordinator", "sales-worker-1" }, "the StatefulSets carry resources; the ConfigMap records the parameters");
+        updates.Where(c => c.Kind == "StatefulSet").ShouldAllBe(c => c.Fields.Count == 1 && c.Fields[0] == "spec.template");
+        updates.Single(c => c.Kind == "ConfigMap").Fields.ShouldBe(["metadata.annotations"]);
         api.Get(CoordinatorSet)!.ToJsonString().ShouldNotContain("4Gi", Case.Sensitive, "planning sends dry runs only");
     }
 
