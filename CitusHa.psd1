@@ -23,6 +23,7 @@
         'Invoke-CitusSwitchover'
         'New-CitusCluster'
         'Publish-CitusCluster'
+        'Remove-CitusWorker'
         'Reset-CitusMember'
         'Restart-CitusMember'
         'Resume-CitusCluster'

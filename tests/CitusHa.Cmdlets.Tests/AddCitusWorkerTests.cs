@@ -65,4 +65,18 @@ public sealed class AddCitusWorkerTests(ModuleFixture fixture) : IDisposable
         var error = result.Output.Where(o => o is not null).Select(o => o.BaseObject).OfType<ErrorRecord>().ShouldHaveSingleItem(result.Describe());
         error.FullyQualifiedErrorId.ShouldStartWith(errorId + ",");
     }
+
+    [Theory]
+    [InlineData("-Count 1 -Namespace data", "InvalidManifestParameter", "-Count: 1 of the formation's 1 worker groups cannot be removed")]
+    [InlineData("-Count 1 -Namespace elsewhere", "ClusterNotFound", "No formation 'sales' in namespace 'elsewhere'")]
+    public void Remove_CitusWorker_refuses_what_the_formation_cannot_lose_before_touching_anything(string arguments, string errorId, string message)
+    {
+        fixture.Session.Invoke($"{Render} | Publish-CitusCluster -Kubeconfig $kc | Out-Null", Variables()).Errors.ShouldBeEmpty();
+        var sent = api.Requests.Count;
+        var result = fixture.Session.Invoke($"try {{ Remove-CitusWorker sales -Endpoint http://127.0.0.1:9 -Kubeconfig $kc {arguments} -Force | Out-Null; $null }} catch {{ $_ }}", Variables());
+        var error = result.Output.Where(o => o is not null).Select(o => o.BaseObject).OfType<ErrorRecord>().ShouldHaveSingleItem(result.Describe());
+        error.FullyQualifiedErrorId.ShouldStartWith(errorId + ",");
+        error.Exception.Message.ShouldContain(message);
+        api.Requests.Skip(sent).ShouldAllBe(r => r.Method == "GET", "nothing was changed");
+    }
 }

@@ -359,6 +359,13 @@ Describe 'Publish-CitusCluster and Add-CitusWorker' {
             Should -Throw -ErrorId 'OperationTimedOut,CitusHa.Commands.PublishCitusClusterCommand' -ExpectedMessage '*group(s) 1 of sales*'
     }
 
+    It 'refuses to remove the only worker group before draining or deleting anything' {
+        $before = $script:Api.Paths.Count
+        { Remove-CitusWorker sales -Namespace data -Endpoint http://127.0.0.1:9 -Kubeconfig $script:Kubeconfig -Count 2 -Force -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidManifestParameter,CitusHa.Commands.RemoveCitusWorkerCommand' -ExpectedMessage '-Count: 2 of the formation*'
+        $script:Api.Paths.Count | Should -Be $before
+    }
+
     It 'refuses an unknown kubeconfig context, listing the known ones' {
         { New-CitusCluster sales -EtcdEndpoint etcd:2379 | Publish-CitusCluster -Kubeconfig $script:Kubeconfig -Context nowhere -ErrorAction Stop } |
             Should -Throw -ErrorId 'KubeconfigInvalid,CitusHa.Commands.PublishCitusClusterCommand' -ExpectedMessage "*no context 'nowhere' (contexts: fake)*"

@@ -209,4 +209,14 @@ internal static class OutputMapper
         Action = c.Action.ToString(),
         Fields = c.Fields,
     };
+
+    public static CitusWorkerRemovalResult ToOutput(WorkerRemovalResult r) => new()
+    {
+        Name = r.Cluster,
+        Groups = r.Groups,
+        DrainedNodes = r.DrainedNodes,
+        Deleted = r.Deleted,
+        RemovedNodes = r.RemovedNodes,
+        Duration = r.Duration,
+    };
 }

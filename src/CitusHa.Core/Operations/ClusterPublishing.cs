@@ -54,6 +54,9 @@ public sealed class ClusterPublishing : IDisposable
     public Task<ManifestChange> ApplyAsync(ManifestChange change, bool forceConflicts, CancellationToken cancellationToken) =>
         publisher.ApplyAsync(change, forceConflicts, cancellationToken);
 
+    /// <summary>Deletes one object; false when it was already gone.</summary>
+    internal Task<bool> DeleteAsync(IKubernetesObject value, CancellationToken cancellationToken) => publisher.DeleteAsync(value, cancellationToken);
+
     /// <summary>Waits for a leader in every group the objects render (nothing to wait for without a StatefulSet).</summary>
     public async Task<bool> WaitForLeadersAsync(IReadOnlyList<object> objects, TimeSpan timeout, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {

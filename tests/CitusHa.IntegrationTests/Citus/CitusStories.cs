@@ -146,4 +146,94 @@ internal static class CitusStories
         await citus.WaitForGroupsHealthyAsync([2], TimeSpan.FromSeconds(60), ct);
         await citus.WaitForCatalogTruthAsync([0, 1, 2], TimeSpan.FromSeconds(20), ct);
     }
+
+    /// <summary>
+    /// Remove-CitusWorker on a formation published to the in-test Kubernetes API: -WhatIf changes
+    /// nothing; then the last group is drained, its objects deleted (the test stops the group's agents
+    /// when its StatefulSet goes, as Kubernetes would stop its pods), and its node leaves pg_dist_node
+    /// while the remaining groups stay registered.
+    /// </summary>
+    public static async Task RemoveWorkerGroupAsync(bool realCitus, CancellationToken ct)
+    {
+        await using var citus = await CitusHarness.StartAsync(realCitus, ct, groups: 3, membersPerGroup: 1);
+        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(30), ct);
+        await using var api = new CitusHa.Testing.Kubernetes.FakeKubernetesApi();
+        var folder = Directory.CreateTempSubdirectory("citusha-remove-").FullName;
+        try
+        {
+            var kubeconfig = api.WriteKubeconfig(folder);
+            var request = new CitusHa.Core.Kubernetes.ClusterManifestRequest
+            {
+                Name = "demo", Namespace = "data", WorkerGroups = 2, MembersPerGroup = 1,
+                EtcdEndpoints = [citus.Formation.EtcdEndpoint.Contains("://", StringComparison.Ordinal) ? new Uri(citus.Formation.EtcdEndpoint).Authority : citus.Formation.EtcdEndpoint],
+            };
+            using (var kubernetes = CitusHa.Core.Operations.ClusterPublishing.Open(kubeconfig, null))
+            {
+                foreach (var change in await kubernetes.PlanAsync(CitusHa.Core.Operations.ClusterManifests.Render(request), false, ct))
+                {
+                    await kubernetes.ApplyAsync(change, false, ct);
+                }
+            }
+
+            var stopping = new List<Task>();
+            api.Deleted += path =>
+            {
+                if (path.EndsWith("/statefulsets/demo-worker-2", StringComparison.Ordinal))
+                {
+                    lock (stopping)
+                    {
+                        stopping.Add(Task.WhenAll(citus.Formation.Members.Where(m => m.Group == 2)
+                            .Select(m => citus.Formation.StopAgentAsync(m, TimeSpan.FromSeconds(30), CancellationToken.None))));
+                    }
+                }
+            };
+
+            using var session = CitusHa.Testing.PowerShell.ModuleSession.Open();
+            session.ScriptTimeout = TimeSpan.FromMinutes(3);
+            var variables = new System.Collections.Hashtable { ["endpoint"] = citus.Formation.EtcdEndpoint, ["password"] = citus.Formation.SuperuserPassword, ["kc"] = kubeconfig };
+            const string Credential = "$credential = [pscredential]::new('postgres', [System.Net.NetworkCredential]::new('', $password).SecurePassword)\n";
+            const string Remove = "Remove-CitusWorker demo -Endpoint $endpoint -PostgresCredential $credential -Namespace data -Kubeconfig $kc";
+
+            var whatIf = session.Invoke(Credential + Remove + " -WhatIf", variables);
+            whatIf.Errors.ShouldBeEmpty(whatIf.Describe());
+            whatIf.HostText.ShouldContain("StatefulSet data/demo-worker-2");
+            (await citus.PgDistNodeAsync(ct)).ShouldContain(r => r.Group == 2, "-WhatIf drains and removes nothing");
+            api.Paths.ShouldContain("/apis/apps/v1/namespaces/data/statefulsets/demo-worker-2");
+
+            var group2 = await citus.LeaderAsync(2, ct);
+            var removed = session.Invoke(Credential + Remove + " -Force -TimeoutSec 120", variables);
+            removed.Errors.ShouldBeEmpty(removed.Describe());
+            removed.Terminating.ShouldBeNull(removed.Describe());
+            var result = removed.Output.ShouldHaveSingleItem();
+            ((IEnumerable<int>)result.Properties["Groups"].Value).ShouldBe([2]);
+            ((IEnumerable<string>)result.Properties["DrainedNodes"].Value).ShouldBe([$"127.0.0.1:{group2.PostgresPort}"]);
+            ((IEnumerable<string>)result.Properties["RemovedNodes"].Value).ShouldContain($"127.0.0.1:{group2.PostgresPort}");
+            lock (stopping)
+            {
+                stopping.Count.ShouldBe(1, "the group's StatefulSet was deleted once");
+            }
+
+            var rows = await citus.PgDistNodeAsync(ct);
+            rows.ShouldNotContain(r => r.Group == 2, string.Join("; ", rows));
+            rows.ShouldContain(r => r.Group == 1 && r.Role == "primary");
+            api.Paths.ShouldNotContain(p => p.Contains("demo-worker-2", StringComparison.Ordinal));
+            api.Paths.ShouldContain("/apis/apps/v1/namespaces/data/statefulsets/demo-worker-1");
+            api.Get("/api/v1/namespaces/data/configmaps/demo-config")!.ToJsonString().ShouldContain("\\u0022workerGroups\\u0022:1");
+            api.Get("/apis/rbac.authorization.k8s.io/v1/namespaces/data/roles/demo-agent")!.ToJsonString().ShouldNotContain("demo-worker-2-0");
+
+            if (!realCitus)
+            {
+                await using var db = new NpgsqlConnection(citus.ConnectionString(await citus.LeaderAsync(0, ct), CitusHarness.Database));
+                await db.OpenAsync(ct);
+                await using var calls = new NpgsqlCommand("SELECT string_agg(fn, ',' ORDER BY id) FROM citus_standin.calls WHERE fn IN ('citus_drain_node', 'citus_remove_node')", db);
+                (await calls.ExecuteScalarAsync(ct) as string).ShouldBe("citus_drain_node,citus_remove_node", "drained before removed");
+            }
+
+            await citus.WaitForCatalogTruthAsync([0, 1], TimeSpan.FromSeconds(30), ct);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -280,4 +280,7 @@ public sealed class RealCitusTests(RealCitusFormation fixture) : IClassFixture<R
 
     [RealCitusFact]
     public Task A_new_worker_group_is_registered_when_its_first_primary_runs() => CitusStories.NewWorkerGroupAsync(realCitus: true, Minutes(4));
+
+    [RealCitusFact]
+    public Task Remove_CitusWorker_drains_deletes_and_unregisters_the_last_worker_group() => CitusStories.RemoveWorkerGroupAsync(realCitus: true, Minutes(4));
 }

@@ -279,3 +279,17 @@ BEGIN
 END $$;
 
 RESET allow_system_table_mods;
+
+-- citus_drain_node: Citus moves every shard off the node and marks it shouldhaveshards = false. The
+-- stand-in has no shards: it records the call (with the transfer mode) and marks the node, and fails
+-- as Citus does for a node it does not know.
+CREATE FUNCTION pg_catalog.citus_drain_node(nodename text, nodeport integer,
+    shard_transfer_mode citus.shard_transfer_mode DEFAULT 'auto'::citus.shard_transfer_mode, rebalance_strategy name DEFAULT NULL::name)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM citus_standin.log('citus_drain_node', format('%s, %s, %s', nodename, nodeport, shard_transfer_mode));
+    UPDATE pg_catalog.pg_dist_node n SET shouldhaveshards = false WHERE n.nodename = citus_drain_node.nodename AND n.nodeport = citus_drain_node.nodeport;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'node at "%:%" does not exist', nodename, nodeport;
+    END IF;
+END $$;

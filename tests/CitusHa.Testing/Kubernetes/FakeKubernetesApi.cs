@@ -21,7 +21,7 @@ namespace CitusHa.Testing.Kubernetes;
 /// A small in-test Kubernetes API server on a loopback port (there is no Kubernetes here): it keeps
 /// objects by path and speaks what the module sends — GET of an object or a pod list, server-side
 /// apply (PATCH application/apply-patch+yaml, with dryRun=All and force), POST create (409 when the
-/// object exists), and a pod watch. Every request is recorded so tests can check what was sent.
+/// object exists), DELETE, and a pod watch. Every request is recorded so tests can check what was sent.
 /// Apply replaces the object's fields wholesale (no field merging), which is enough to tell a
 /// create, an update and a no-op apart; fields claimed by another manager answer 409 unless forced.
 /// </summary>
@@ -57,6 +57,9 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
     public string? RequiredToken { get; }
 
     public string Url => $"http://127.0.0.1:{Port}";
+
+    /// <summary>Raised after an object is deleted (with its path), as a controller would react: a test stops the pods of a deleted StatefulSet.</summary>
+    public event Action<string>? Deleted;
 
     public ConcurrentQueue<(string Method, string PathAndQuery, string? ContentType, string Body)> Requests { get; } = new();
 
@@ -207,6 +210,16 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
                     return;
                 case "PATCH":
                     await ApplyAsync(context, path, query, body);
+                    return;
+                case "DELETE":
+                    if (!store.TryRemove(path, out var gone))
+                    {
+                        await RespondAsync(context, 404, Status(404, "NotFound", $"{path} not found"));
+                        return;
+                    }
+
+                    Deleted?.Invoke(path);
+                    await RespondAsync(context, 200, gone);
                     return;
                 case "POST":
                     var created = JsonNode.Parse(body)!.AsObject();

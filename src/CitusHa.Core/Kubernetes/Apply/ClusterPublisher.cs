@@ -78,6 +78,31 @@ public sealed class ClusterPublisher(IKubernetes client)
     }
 
     /// <summary>
+    /// Deletes one object (a group's StatefulSet, Service or PodDisruptionBudget); one already gone is
+    /// no error. Returns false when it did not exist. A StatefulSet's volume claims are left alone.
+    /// </summary>
+    public async Task<bool> DeleteAsync(IKubernetesObject value, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var (name, ns) = NameOf(value);
+        var target = $"{value.Kind} {ns}/{name}";
+        var delete = ManifestKinds.For(value).Delete ?? throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.InvalidManifest, $"{target}: this module does not delete a {value.Kind}.", value.Kind);
+        try
+        {
+            await delete(client, name, ns, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (HttpOperationException e) when (ManifestKinds.IsNotFound(e))
+        {
+            return false;
+        }
+        catch (Exception e) when (Translatable(e, cancellationToken))
+        {
+            throw Translate(e, target);
+        }
+    }
+
+    /// <summary>
     /// Waits until every group of the formation has a pod labelled as its primary (the label the agent
     /// keeps on its own pod): lists the pods once, then follows a watch from that list's version, and lists
     /// again whenever the server ends the watch.

@@ -14,7 +14,9 @@ internal static class ManifestKinds
 
     internal delegate Task<IKubernetesObject> Applier(IKubernetes client, V1Patch patch, string name, string ns, string? dryRun, bool force, CancellationToken cancellationToken);
 
-    internal sealed record Operations(Reader Read, Applier Apply);
+    internal delegate Task Deleter(IKubernetes client, string name, string ns, CancellationToken cancellationToken);
+
+    internal sealed record Operations(Reader Read, Applier Apply, Deleter? Delete = null);
 
     private const string Manager = ClusterManifestRenderer.FieldManager;
 
@@ -31,7 +33,8 @@ internal static class ManifestKinds
             (_, _, n, ns, _, _, _) => throw new InvalidOperationException($"Secret {ns}/{n} is created, never applied: an apply would overwrite its data.")),
         ["v1/Service"] = new(
             async (c, n, ns, ct) => await c.CoreV1.ReadNamespacedServiceAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
-            async (c, p, n, ns, d, f, ct) => await c.CoreV1.PatchNamespacedServiceAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+            async (c, p, n, ns, d, f, ct) => await c.CoreV1.PatchNamespacedServiceAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false),
+            async (c, n, ns, ct) => await c.CoreV1.DeleteNamespacedServiceAsync(n, ns, cancellationToken: ct).ConfigureAwait(false)),
         ["rbac.authorization.k8s.io/v1/Role"] = new(
             async (c, n, ns, ct) => await c.RbacAuthorizationV1.ReadNamespacedRoleAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
             async (c, p, n, ns, d, f, ct) => await c.RbacAuthorizationV1.PatchNamespacedRoleAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
@@ -40,10 +43,12 @@ internal static class ManifestKinds
             async (c, p, n, ns, d, f, ct) => await c.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
         ["apps/v1/StatefulSet"] = new(
             async (c, n, ns, ct) => await c.AppsV1.ReadNamespacedStatefulSetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
-            async (c, p, n, ns, d, f, ct) => await c.AppsV1.PatchNamespacedStatefulSetAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+            async (c, p, n, ns, d, f, ct) => await c.AppsV1.PatchNamespacedStatefulSetAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false),
+            async (c, n, ns, ct) => await c.AppsV1.DeleteNamespacedStatefulSetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false)),
         ["policy/v1/PodDisruptionBudget"] = new(
             async (c, n, ns, ct) => await c.PolicyV1.ReadNamespacedPodDisruptionBudgetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
-            async (c, p, n, ns, d, f, ct) => await c.PolicyV1.PatchNamespacedPodDisruptionBudgetAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+            async (c, p, n, ns, d, f, ct) => await c.PolicyV1.PatchNamespacedPodDisruptionBudgetAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false),
+            async (c, n, ns, ct) => await c.PolicyV1.DeleteNamespacedPodDisruptionBudgetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false)),
     };
 
     public static Operations For(IKubernetesObject value) =>
