@@ -70,3 +70,6 @@ Time($"Get-CitusTopology, {groups * members} members (objects)", "Get-CitusTopol
 Time($"Get-CitusTopology, {groups * members} members (table to the host)", "Get-CitusTopology -Name bench -Endpoint $endpoint | Out-Default", 0);
 Time($"Get-CitusCluster, {groups} groups (objects)", "Get-CitusCluster -Name bench -Endpoint $endpoint", groups);
 Time("completion of -Candidate (warm cache)", "[System.Management.Automation.CommandCompletion]::CompleteInput($line, $line.Length, $null).CompletionMatches.Count", 1);
+// Issue 16's target: rendering 64 worker groups in-process within 200 ms (printed, not asserted).
+Time($"New-CitusCluster -WorkerGroups {groups} (typed objects)", $"New-CitusCluster bench -Namespace data -WorkerGroups {groups} -EtcdEndpoint etcd:2379", (4 * (groups + 1)) + 5);
+Time($"New-CitusCluster -WorkerGroups {groups} -AsYaml", $"New-CitusCluster bench -Namespace data -WorkerGroups {groups} -EtcdEndpoint etcd:2379 -AsYaml", 1);
