@@ -66,6 +66,7 @@ public sealed class NewCitusClusterTests(ModuleFixture fixture) : IDisposable
     [InlineData("New-CitusCluster sales -Profile Production -MembersPerGroup 2 -EtcdEndpoint etcd:2379 -OutputPath $folder", "-MembersPerGroup")]
     [InlineData("New-CitusCluster sales -DeployEtcd -EtcdEndpoint etcd:2379 -OutputPath $folder", "-DeployEtcd")]
     [InlineData("New-CitusCluster sales -OutputPath $folder", "-EtcdEndpoint")]
+    [InlineData("New-CitusCluster sales -EtcdEndpoint etcd:2379 -TlsIssuer ca -TlsSecret sales-tls -OutputPath $folder", "-TlsIssuer")]
     public void Bad_input_is_a_terminating_error_naming_the_parameter_and_nothing_is_written(string command, string parameter)
     {
         var result = fixture.Session.Invoke($"try {{ {command} | Out-Null; $null }} catch {{ $_ }}", Variables());

@@ -10,6 +10,7 @@ const groups = {
   "policy/v1": "kubernetes-models/policy/v1",
   "rbac.authorization.k8s.io/v1": "kubernetes-models/rbac.authorization.k8s.io/v1",
   "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
+  "cert-manager.io/v1": "@kubernetes-models/cert-manager/cert-manager.io/v1",
 };
 
 let failed = 0;

@@ -81,6 +81,18 @@ public sealed class NewCitusClusterCommand : CitusCmdletBase
     [ValidateNotNullOrEmpty]
     public string? CredentialsSecret { get; set; }
 
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsIssuer { get; set; }
+
+    [Parameter]
+    [ValidateSet("ClusterIssuer", "Issuer")]
+    public string TlsIssuerKind { get; set; } = "ClusterIssuer";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsSecret { get; set; }
+
     [Parameter(Mandatory = true, ParameterSetName = YamlSet)]
     public SwitchParameter AsYaml { get; set; }
 
@@ -111,6 +123,9 @@ public sealed class NewCitusClusterCommand : CitusCmdletBase
             EtcdEndpoints = EtcdEndpoint.SelectMany(e => e.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList(),
             DeployEtcd = DeployEtcd,
             CredentialsSecret = CredentialsSecret,
+            TlsIssuer = TlsIssuer,
+            TlsIssuerKind = TlsIssuerKind,
+            TlsSecret = TlsSecret,
         };
         if (Image is not null)
         {

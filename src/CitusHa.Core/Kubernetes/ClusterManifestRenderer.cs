@@ -30,6 +30,7 @@ public static class ClusterManifestRenderer
     private const string DataMount = "/var/lib/postgresql/data";
     private const string ConfigMount = "/etc/citusha";
     private const string SecretMount = "/etc/citusha/secrets";
+    private const string TlsMount = "/etc/citusha/tls";
 
     public static IReadOnlyList<IKubernetesObject> Render(ClusterManifestRequest request)
     {
@@ -54,6 +55,11 @@ public static class ClusterManifestRenderer
             if (group == 0)
             {
                 objects.Add(ReplicaService(request, names));
+            }
+
+            if (request.TlsIssuer is not null)
+            {
+                objects.Add(Certificate(request, names, group));
             }
 
             objects.Add(StatefulSet(request, names, group));
@@ -147,10 +153,25 @@ public static class ClusterManifestRenderer
             .AppendLine("      username: postgres")
             .AppendLine("    replication:")
             .AppendLine("      username: replicator");
-        if (request.PostgresParameters.Count > 0)
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (request.Tls)
+        {
+            // The certificate every member serves (its DNS name is in it); the user's parameters win.
+            parameters["ssl"] = "on";
+            parameters["ssl_cert_file"] = $"{TlsMount}/tls.crt";
+            parameters["ssl_key_file"] = $"{TlsMount}/tls.key";
+            parameters["ssl_ca_file"] = $"{TlsMount}/ca.crt";
+        }
+
+        foreach (var (key, value) in request.PostgresParameters)
+        {
+            parameters[key] = value;
+        }
+
+        if (parameters.Count > 0)
         {
             yaml.AppendLine("  parameters:");
-            foreach (var (key, value) in request.PostgresParameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+            foreach (var (key, value) in parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 yaml.AppendLine(CultureInfo.InvariantCulture, $"    {key}: '{value.Replace("'", "''", StringComparison.Ordinal)}'");
             }
@@ -315,8 +336,8 @@ public static class ClusterManifestRenderer
                 ValueEnv("CITUSHA_RESTAPI_PASSWORD_FILE", $"{SecretMount}/restapi-password"),
             ],
             Resources = Resources(request),
-            LivenessProbe = Probe("/liveness", failureThreshold: 3),
-            ReadinessProbe = Probe("/readiness", failureThreshold: 1),
+            LivenessProbe = Probe("/liveness", failureThreshold: 3, request.Tls),
+            ReadinessProbe = Probe("/readiness", failureThreshold: 1, request.Tls),
             SecurityContext = new V1SecurityContext
             {
                 AllowPrivilegeEscalation = false,
@@ -333,6 +354,14 @@ public static class ClusterManifestRenderer
                 new V1VolumeMount { Name = "tmp", MountPath = "/tmp" },
             ],
         };
+        if (request.Tls)
+        {
+            // The REST API serves the group's certificate too; peers and operators verify it against ca.crt.
+            container.Env.Add(ValueEnv("CITUSHA_RESTAPI_CERTFILE", $"{TlsMount}/tls.crt"));
+            container.Env.Add(ValueEnv("CITUSHA_RESTAPI_KEYFILE", $"{TlsMount}/tls.key"));
+            container.Env.Add(ValueEnv("CITUSHA_RESTAPI_CAFILE", $"{TlsMount}/ca.crt"));
+            container.VolumeMounts.Add(new V1VolumeMount { Name = "tls", MountPath = TlsMount, ReadOnlyProperty = true });
+        }
 
         var storage = new V1PersistentVolumeClaimSpec
         {
@@ -369,10 +398,45 @@ public static class ClusterManifestRenderer
                             new V1Volume { Name = "credentials", Secret = new V1SecretVolumeSource { SecretName = secret, DefaultMode = 0b100_000_000 } },
                             new V1Volume { Name = "run", EmptyDir = new V1EmptyDirVolumeSource() },
                             new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() },
+                            .. (request.Tls
+                                // 0440: root owns Secret files; PostgreSQL accepts a root-owned key readable by its group (fsGroup).
+                                ? new[] { new V1Volume { Name = "tls", Secret = new V1SecretVolumeSource { SecretName = request.TlsSecret ?? names.TlsSecret(group), DefaultMode = 0b100_100_000 } } }
+                                : []),
                         ],
                     },
                 },
                 VolumeClaimTemplates = [new V1PersistentVolumeClaim { ApiVersion = "v1", Kind = "PersistentVolumeClaim", Metadata = new V1ObjectMeta { Name = "data", Labels = labels }, Spec = storage }],
+            },
+        };
+    }
+
+    /// <summary>
+    /// cert-manager's Certificate for one group: every member's stable name (the wildcard of the
+    /// headless Service, with and without the cluster domain) and the group's Services, so clients
+    /// connecting by any of them can verify the host name (sslmode=verify-full).
+    /// </summary>
+    private static CertManagerCertificate Certificate(ClusterManifestRequest request, ManifestNames names, int group)
+    {
+        var members = $"{names.Members(group)}.{request.Namespace}.svc";
+        var services = new List<string> { $"{names.Primary(group)}.{request.Namespace}.svc" };
+        if (group == 0)
+        {
+            services.Add($"{names.Replicas}.{request.Namespace}.svc");
+        }
+
+        return new CertManagerCertificate
+        {
+            Metadata = Meta(names.Group(group), request, Labels(request, Component(group), group)),
+            Spec = new CertificateSpec
+            {
+                SecretName = names.TlsSecret(group),
+                CommonName = $"{names.Group(group)}.{request.Namespace}.svc",
+                DnsNames = [$"*.{members}", $"*.{members}.cluster.local", .. services, .. services.Select(s => $"{s}.cluster.local")],
+                Duration = "2160h",
+                RenewBefore = "360h",
+                Usages = ["server auth", "client auth", "digital signature", "key encipherment"],
+                PrivateKey = new CertificatePrivateKey { Algorithm = "ECDSA", Size = 256, RotationPolicy = "Always" },
+                IssuerRef = new CertificateIssuerRef { Kind = request.TlsIssuerKind, Name = request.TlsIssuer! },
             },
         };
     }
@@ -416,9 +480,10 @@ public static class ClusterManifestRenderer
         return new V1ResourceRequirements { Requests = requests, Limits = limits.Count == 0 ? null : limits };
     }
 
-    private static V1Probe Probe(string path, int failureThreshold) => new()
+    private static V1Probe Probe(string path, int failureThreshold, bool tls) => new()
     {
-        HttpGet = new V1HTTPGetAction { Path = path, Port = "api", Scheme = "HTTP" },
+        // The kubelet does not verify the certificate of an HTTPS probe: it only needs the scheme.
+        HttpGet = new V1HTTPGetAction { Path = path, Port = "api", Scheme = tls ? "HTTPS" : "HTTP" },
         PeriodSeconds = 5,
         TimeoutSeconds = 3,
         FailureThreshold = failureThreshold,

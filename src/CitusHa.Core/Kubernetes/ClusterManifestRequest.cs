@@ -58,6 +58,24 @@ public sealed record ClusterManifestRequest
     /// <summary>The Secret with keys superuser-password, replication-password, restapi-password.</summary>
     public string? CredentialsSecret { get; init; }
 
+    /// <summary>
+    /// A cert-manager issuer: each group gets a Certificate (Secret &lt;group&gt;-tls) for its members'
+    /// DNS names, and PostgreSQL and the REST API serve TLS with it. Null: no cert-manager objects.
+    /// </summary>
+    public string? TlsIssuer { get; init; }
+
+    /// <summary>ClusterIssuer (default) or Issuer (in the formation's namespace).</summary>
+    public string TlsIssuerKind { get; init; } = "ClusterIssuer";
+
+    /// <summary>
+    /// A kubernetes.io/tls Secret the user provides (tls.crt, tls.key, ca.crt) whose certificate names
+    /// every group's members (*.&lt;group&gt;-members.&lt;namespace&gt;.svc); used by every group. Exclusive with <see cref="TlsIssuer"/>.
+    /// </summary>
+    public string? TlsSecret { get; init; }
+
+    /// <summary>TLS is on when an issuer or a Secret is given.</summary>
+    public bool Tls => TlsIssuer is not null || TlsSecret is not null;
+
     /// <summary>The user id the image runs PostgreSQL and the agent as (the postgres user).</summary>
     public long RunAsUser { get; init; } = 999;
 }

@@ -40,6 +40,9 @@ public sealed partial class ManifestNames(string cluster, string ns)
     /// <summary>The coordinator's readable standbys.</summary>
     public string Replicas => $"{Group(0)}-replicas";
 
+    /// <summary>The Secret cert-manager writes a group's certificate to.</summary>
+    public string TlsSecret(int group) => $"{Group(group)}-tls";
+
     public string Pod(int group, int ordinal) => $"{Group(group)}-{ordinal.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The stable DNS name a member is registered by in pg_dist_node and reached by its peers.</summary>
@@ -108,6 +111,24 @@ public sealed partial class ManifestNames(string cluster, string ns)
             if (!HostPort().IsMatch(endpoint))
             {
                 throw Bad("EtcdEndpoint", $"'{endpoint}' is not host:port (for example etcd.etcd.svc:2379).");
+            }
+        }
+
+        if (request.TlsIssuer is not null && request.TlsSecret is not null)
+        {
+            throw Bad("TlsIssuer", "-TlsIssuer and -TlsSecret contradict each other: either cert-manager issues each group's certificate or you provide one Secret. Drop one of them.");
+        }
+
+        if (request.TlsIssuerKind is not ("ClusterIssuer" or "Issuer"))
+        {
+            throw Bad("TlsIssuerKind", $"'{request.TlsIssuerKind}' is not a cert-manager issuer kind: use ClusterIssuer or Issuer.");
+        }
+
+        foreach (var (value, parameter) in new[] { (request.TlsIssuer, "TlsIssuer"), (request.TlsSecret, "TlsSecret") })
+        {
+            if (value is not null && (value.Length > 253 || !Dns1123Subdomain().IsMatch(value)))
+            {
+                throw Bad(parameter, $"'{value}' is not a valid name (lower-case DNS-1123 subdomain, at most 253 characters).");
             }
         }
 

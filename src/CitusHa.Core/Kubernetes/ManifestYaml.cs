@@ -18,6 +18,12 @@ public static class ManifestYaml
         return text.EndsWith('\n') ? text : text + "\n";
     }
 
+    /// <summary>Kinds outside KubernetesClient's models that renders hold, for KubernetesYaml.LoadAllFromString's type map.</summary>
+    public static IDictionary<string, Type> CustomTypes => new Dictionary<string, Type>(StringComparer.Ordinal)
+    {
+        [$"{CertManagerCertificate.Group}/{CertManagerCertificate.Version}/Certificate"] = typeof(CertManagerCertificate),
+    };
+
     /// <summary>The file name of one object when written one per file: kind-name.yaml.</summary>
     public static string FileName(IKubernetesObject value)
     {

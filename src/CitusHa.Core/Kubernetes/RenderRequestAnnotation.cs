@@ -53,6 +53,13 @@ public static class RenderRequestAnnotation
             json.WriteBoolean("deployEtcd", request.DeployEtcd);
             json.WriteString("etcdImage", request.EtcdImage);
             WriteOptional(json, "credentialsSecret", request.CredentialsSecret);
+            WriteOptional(json, "tlsIssuer", request.TlsIssuer);
+            if (request.TlsIssuer is not null)
+            {
+                json.WriteString("tlsIssuerKind", request.TlsIssuerKind);
+            }
+
+            WriteOptional(json, "tlsSecret", request.TlsSecret);
             json.WriteNumber("runAsUser", request.RunAsUser);
             json.WriteEndObject();
         }
@@ -92,6 +99,9 @@ public static class RenderRequestAnnotation
                 DeployEtcd = root.TryGetProperty("deployEtcd", out var d) && d.ValueKind == JsonValueKind.True,
                 EtcdImage = Optional("etcdImage") ?? defaults.EtcdImage,
                 CredentialsSecret = Optional("credentialsSecret"),
+                TlsIssuer = Optional("tlsIssuer"),
+                TlsIssuerKind = Optional("tlsIssuerKind") ?? defaults.TlsIssuerKind,
+                TlsSecret = Optional("tlsSecret"),
                 RunAsUser = root.TryGetProperty("runAsUser", out var u) && u.TryGetInt64(out var uid) ? uid : defaults.RunAsUser,
             };
         }

@@ -37,7 +37,7 @@ public sealed class ClusterPublishing : IDisposable
         {
             try
             {
-                objects.AddRange(KubernetesYaml.LoadAllFromString(File.ReadAllText(file)).Where(o => o is not null));
+                objects.AddRange(KubernetesYaml.LoadAllFromString(File.ReadAllText(file), Kubernetes.ManifestYaml.CustomTypes).Where(o => o is not null));
             }
             catch (Exception e) when (e is YamlDotNet.Core.YamlException or InvalidOperationException or ArgumentException or KeyNotFoundException)
             {

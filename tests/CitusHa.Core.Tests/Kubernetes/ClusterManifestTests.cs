@@ -22,6 +22,7 @@ public sealed class ClusterManifestTests
         MemoryLimit = "8Gi",
         PostgresParameters = new Dictionary<string, string> { ["shared_buffers"] = "2GB", ["max_connections"] = "300" },
         CredentialsSecret = "sales-pg",
+        TlsIssuer = "internal-ca",
     };
 
     private static string GoldenPath(string name, [CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "Golden", name);
@@ -126,8 +127,8 @@ public sealed class ClusterManifestTests
                     value = value.Replace($"$({name})", known, StringComparison.Ordinal);
                 }
 
-                // The Secret's keys, mounted where the *_FILE variables point.
-                if (variable.Name.EndsWith("_FILE", StringComparison.Ordinal))
+                // The Secrets' keys (credentials, and the certificate cert-manager wrote), mounted where the variables point.
+                if (variable.Name.EndsWith("_FILE", StringComparison.Ordinal) || value.StartsWith("/etc/citusha/tls/", StringComparison.Ordinal))
                 {
                     var local = Path.Combine(folder, Path.GetFileName(value));
                     File.WriteAllText(local, "secret-" + Path.GetFileName(value));
@@ -146,6 +147,9 @@ public sealed class ClusterManifestTests
             settings.Postgres.SuperuserPassword.ShouldBe("secret-superuser-password");
             settings.Postgres.ReplicationPassword.ShouldBe("secret-replication-password");
             settings.Ha.FailsafeMode.ShouldBeTrue("the production profile turns failsafe_mode on");
+            settings.RestApiCaFile.ShouldBe(Path.Combine(folder, "ca.crt"), "with TLS the REST API verifies peers against the group's CA");
+            settings.Postgres.Parameters["ssl"].ShouldBe("on");
+            settings.Postgres.Parameters["ssl_cert_file"].ShouldBe("/etc/citusha/tls/tls.crt");
         }
         finally
         {
@@ -153,9 +157,31 @@ public sealed class ClusterManifestTests
         }
     }
 
+    [Fact]
+    public void A_provided_TLS_Secret_is_mounted_by_every_group_and_no_Certificate_is_rendered()
+    {
+        var objects = ClusterManifestRenderer.Render(Default with { TlsSecret = "sales-tls" });
+        objects.OfType<CertManagerCertificate>().ShouldBeEmpty();
+        foreach (var set in objects.OfType<V1StatefulSet>())
+        {
+            var pod = set.Spec.Template.Spec;
+            pod.Volumes.Single(v => v.Name == "tls").Secret.SecretName.ShouldBe("sales-tls");
+            pod.Containers.Single().Env.Single(e => e.Name == "CITUSHA_RESTAPI_CAFILE").Value.ShouldBe("/etc/citusha/tls/ca.crt");
+            pod.Containers.Single().ReadinessProbe.HttpGet.Scheme.ShouldBe("HTTPS");
+        }
+
+        var issued = ClusterManifestRenderer.Render(Default with { TlsIssuer = "team-ca", TlsIssuerKind = "Issuer" }).OfType<CertManagerCertificate>().ToList();
+        issued.Select(c => c.Spec.SecretName).ShouldBe(["sales-coordinator-tls", "sales-worker-1-tls", "sales-worker-2-tls"]);
+        issued[1].Spec.DnsNames.ShouldContain("*.sales-worker-1-members.data.svc", customMessage: "every member's stable name, for verify-full");
+        issued[1].Spec.IssuerRef.Kind.ShouldBe("Issuer");
+        ClusterManifestRenderer.Render(Default).OfType<V1StatefulSet>().First().Spec.Template.Spec.Volumes.ShouldNotContain(v => v.Name == "tls");
+    }
+
     public static TheoryData<string, ClusterManifestRequest, string> BadRequests => new()
     {
         { "upper case", Default with { Name = "Sales" }, "-Name" },
+        { "two sources of certificates", Default with { TlsIssuer = "ca", TlsSecret = "sales-tls" }, "-TlsIssuer" },
+        { "an issuer kind cert-manager does not have", Default with { TlsIssuer = "ca", TlsIssuerKind = "Vault" }, "-TlsIssuerKind" },
         { "starts with a digit (Services are DNS-1035)", Default with { Name = "1sales" }, "-Name" },
         { "too long once suffixed", Default with { Name = new string('a', 45) }, "-Name" },
         { "bad namespace", Default with { Namespace = "Data_Team" }, "-Namespace" },

@@ -116,6 +116,27 @@ public sealed class ClusterPublisherTests : IDisposable
     }
 
     [Fact]
+    public async Task Cert_manager_Certificates_are_applied_read_back_from_files_and_unchanged_the_second_time()
+    {
+        using var session = Open();
+        var tls = Request with { TlsIssuer = "internal-ca" };
+        var path = Path.Combine(directory, "sales.yaml");
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(path, ClusterManifests.Yaml(tls));
+        var fromFile = ClusterPublishing.Load(path);
+        fromFile.OfType<CertManagerCertificate>().Count().ShouldBe(2, "the YAML reader knows cert-manager's kind");
+
+        var changes = await PublishAsync(session, fromFile);
+        changes.Where(c => c.Kind == "Certificate").Select(c => c.Action).ShouldBe([ManifestAction.Create, ManifestAction.Create]);
+        var stored = api.Get("/apis/cert-manager.io/v1/namespaces/data/certificates/sales-worker-1").ShouldNotBeNull();
+        stored["spec"]!["secretName"]!.GetValue<string>().ShouldBe("sales-worker-1-tls");
+        stored["spec"]!["issuerRef"]!["name"]!.GetValue<string>().ShouldBe("internal-ca");
+
+        var again = await session.PlanAsync(ClusterManifests.Render(tls), false, TestTimeouts.Default);
+        again.Where(c => c.Kind == "Certificate").ShouldAllBe(c => c.Action == ManifestAction.Unchanged);
+    }
+
+    [Fact]
     public async Task A_secret_that_exists_is_never_overwritten_even_if_it_appears_after_the_plan()
     {
         using var session = Open();

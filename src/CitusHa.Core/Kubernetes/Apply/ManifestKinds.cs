@@ -49,7 +49,14 @@ internal static class ManifestKinds
             async (c, n, ns, ct) => await c.PolicyV1.ReadNamespacedPodDisruptionBudgetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
             async (c, p, n, ns, d, f, ct) => await c.PolicyV1.PatchNamespacedPodDisruptionBudgetAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false),
             async (c, n, ns, ct) => await c.PolicyV1.DeleteNamespacedPodDisruptionBudgetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false)),
+        ["cert-manager.io/v1/Certificate"] = new(
+            async (c, n, ns, ct) => Certificate(await c.CustomObjects.GetNamespacedCustomObjectAsync(CertManagerCertificate.Group, CertManagerCertificate.Version, ns, CertManagerCertificate.Plural, n, cancellationToken: ct).ConfigureAwait(false)),
+            async (c, p, n, ns, d, f, ct) => Certificate(await c.CustomObjects.PatchNamespacedCustomObjectAsync(p, CertManagerCertificate.Group, CertManagerCertificate.Version, ns, CertManagerCertificate.Plural, n, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
+            async (c, n, ns, ct) => await c.CustomObjects.DeleteNamespacedCustomObjectAsync(CertManagerCertificate.Group, CertManagerCertificate.Version, ns, CertManagerCertificate.Plural, n, cancellationToken: ct).ConfigureAwait(false)),
     };
+
+    private static CertManagerCertificate Certificate(object json) =>
+        KubernetesJson.Deserialize<CertManagerCertificate>(KubernetesJson.Serialize(json));
 
     public static Operations For(IKubernetesObject value) =>
         Table.TryGetValue($"{value.ApiVersion}/{value.Kind}", out var operations)
