@@ -93,6 +93,16 @@ public sealed class NewCitusClusterCommand : CitusCmdletBase
     [ValidateNotNullOrEmpty]
     public string? TlsSecret { get; set; }
 
+    [Parameter]
+    public SwitchParameter PgBouncer { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PgBouncerImage { get; set; }
+
+    [Parameter]
+    public int PgBouncerReplicas { get; set; } = 2;
+
     [Parameter(Mandatory = true, ParameterSetName = YamlSet)]
     public SwitchParameter AsYaml { get; set; }
 
@@ -126,7 +136,13 @@ public sealed class NewCitusClusterCommand : CitusCmdletBase
             TlsIssuer = TlsIssuer,
             TlsIssuerKind = TlsIssuerKind,
             TlsSecret = TlsSecret,
+            PgBouncer = PgBouncer,
+            PgBouncerReplicas = PgBouncerReplicas,
         };
+        if (PgBouncerImage is not null)
+        {
+            request = request with { PgBouncerImage = PgBouncerImage };
+        }
         if (Image is not null)
         {
             request = request with { Image = Image };

@@ -29,8 +29,8 @@ public static class ClusterManifestRenderer
 
     private const string DataMount = "/var/lib/postgresql/data";
     private const string ConfigMount = "/etc/citusha";
-    private const string SecretMount = "/etc/citusha/secrets";
-    private const string TlsMount = "/etc/citusha/tls";
+    internal const string SecretMount = "/etc/citusha/secrets";
+    internal const string TlsMount = "/etc/citusha/tls";
 
     public static IReadOnlyList<IKubernetesObject> Render(ClusterManifestRequest request)
     {
@@ -66,6 +66,11 @@ public static class ClusterManifestRenderer
             objects.Add(DisruptionBudget(request, names, group));
         }
 
+        if (request.PgBouncer)
+        {
+            objects.AddRange(PgBouncerRenderer.Render(request, names));
+        }
+
         return objects;
     }
 
@@ -85,7 +90,7 @@ public static class ClusterManifestRenderer
 
         var grown = request with { WorkerGroups = request.WorkerGroups + count };
         var added = Enumerable.Range(request.WorkerGroups + 1, count).ToHashSet();
-        return [.. Render(grown).Where(o => o is V1ConfigMap or V1Role || (GroupOf(o) is { } g && added.Contains(g)))];
+        return [.. Render(grown).Where(o => IsFormationRecord(o, request) || (GroupOf(o) is { } g && added.Contains(g)))];
     }
 
     /// <summary>
@@ -104,7 +109,14 @@ public static class ClusterManifestRenderer
 
         var shrunk = request with { WorkerGroups = request.WorkerGroups - count };
         var removed = Enumerable.Range(shrunk.WorkerGroups + 1, count).ToHashSet();
-        return ([.. Render(shrunk).Where(o => o is V1ConfigMap or V1Role)], [.. Render(request).Where(o => GroupOf(o) is { } g && removed.Contains(g))]);
+        return ([.. Render(shrunk).Where(o => IsFormationRecord(o, request))], [.. Render(request).Where(o => GroupOf(o) is { } g && removed.Contains(g))]);
+    }
+
+    /// <summary>The objects that change with the number of groups: the agents' ConfigMap (the recorded parameters) and the Role (it names every pod).</summary>
+    private static bool IsFormationRecord(IKubernetesObject value, ClusterManifestRequest request)
+    {
+        var names = new ManifestNames(request.Name, request.Namespace);
+        return (value is V1ConfigMap map && map.Metadata.Name == names.ConfigMap) || value is V1Role;
     }
 
     /// <summary>The Citus group an object belongs to (its group label), or null for formation-wide objects.</summary>
@@ -187,7 +199,7 @@ public static class ClusterManifestRenderer
     /// <summary>The coordinator (group 0), then the worker groups 1..N.</summary>
     private static IEnumerable<int> Groups(ClusterManifestRequest request) => Enumerable.Range(0, request.WorkerGroups + 1);
 
-    private static Dictionary<string, string> Labels(ClusterManifestRequest request, string component, int? group = null)
+    internal static Dictionary<string, string> Labels(ClusterManifestRequest request, string component, int? group = null)
     {
         // Inserted in sorted order: the serialized YAML keeps insertion order.
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -215,7 +227,7 @@ public static class ClusterManifestRenderer
 
     private static string Component(int group) => group == 0 ? "coordinator" : "worker";
 
-    private static V1ObjectMeta Meta(string name, ClusterManifestRequest request, Dictionary<string, string> labels) =>
+    internal static V1ObjectMeta Meta(string name, ClusterManifestRequest request, Dictionary<string, string> labels) =>
         new() { Name = name, NamespaceProperty = request.Namespace, Labels = labels };
 
     private static V1ServiceAccount ServiceAccount(ClusterManifestRequest request, ManifestNames names) => new()

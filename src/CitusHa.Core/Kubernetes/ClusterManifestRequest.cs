@@ -76,6 +76,14 @@ public sealed record ClusterManifestRequest
     /// <summary>TLS is on when an issuer or a Secret is given.</summary>
     public bool Tls => TlsIssuer is not null || TlsSecret is not null;
 
+    /// <summary>Render PgBouncer in front of the coordinator's primary (a Deployment, its ConfigMap, Service and PodDisruptionBudget).</summary>
+    public bool PgBouncer { get; init; }
+
+    /// <summary>Any image with the pgbouncer binary on its PATH, a POSIX sh, and a non-root numeric USER.</summary>
+    public string PgBouncerImage { get; init; } = "ghcr.io/cloudnative-pg/pgbouncer:1.24.1";
+
+    public int PgBouncerReplicas { get; init; } = 2;
+
     /// <summary>The user id the image runs PostgreSQL and the agent as (the postgres user).</summary>
     public long RunAsUser { get; init; } = 999;
 }

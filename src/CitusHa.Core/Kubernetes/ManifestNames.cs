@@ -40,6 +40,12 @@ public sealed partial class ManifestNames(string cluster, string ns)
     /// <summary>The coordinator's readable standbys.</summary>
     public string Replicas => $"{Group(0)}-replicas";
 
+    /// <summary>PgBouncer's Deployment, ConfigMap and PodDisruptionBudget.</summary>
+    public string PgBouncer => $"{Cluster}-pgbouncer";
+
+    /// <summary>The Service clients connect to through PgBouncer.</summary>
+    public string Pooler => $"{Cluster}-pooler";
+
     /// <summary>The Secret cert-manager writes a group's certificate to.</summary>
     public string TlsSecret(int group) => $"{Group(group)}-tls";
 
@@ -112,6 +118,11 @@ public sealed partial class ManifestNames(string cluster, string ns)
             {
                 throw Bad("EtcdEndpoint", $"'{endpoint}' is not host:port (for example etcd.etcd.svc:2379).");
             }
+        }
+
+        if (request.PgBouncer && request.PgBouncerReplicas is < 1 or > 100)
+        {
+            throw Bad("PgBouncerReplicas", $"{request.PgBouncerReplicas} PgBouncer replicas: give 1 to 100 (2 or more keep the pooler up through a node's loss).");
         }
 
         if (request.TlsIssuer is not null && request.TlsSecret is not null)

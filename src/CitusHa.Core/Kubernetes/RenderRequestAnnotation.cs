@@ -60,6 +60,13 @@ public static class RenderRequestAnnotation
             }
 
             WriteOptional(json, "tlsSecret", request.TlsSecret);
+            if (request.PgBouncer)
+            {
+                json.WriteBoolean("pgBouncer", true);
+                json.WriteString("pgBouncerImage", request.PgBouncerImage);
+                json.WriteNumber("pgBouncerReplicas", request.PgBouncerReplicas);
+            }
+
             json.WriteNumber("runAsUser", request.RunAsUser);
             json.WriteEndObject();
         }
@@ -102,6 +109,9 @@ public static class RenderRequestAnnotation
                 TlsIssuer = Optional("tlsIssuer"),
                 TlsIssuerKind = Optional("tlsIssuerKind") ?? defaults.TlsIssuerKind,
                 TlsSecret = Optional("tlsSecret"),
+                PgBouncer = root.TryGetProperty("pgBouncer", out var b) && b.ValueKind == JsonValueKind.True,
+                PgBouncerImage = Optional("pgBouncerImage") ?? defaults.PgBouncerImage,
+                PgBouncerReplicas = root.TryGetProperty("pgBouncerReplicas", out var r) && r.TryGetInt32(out var replicas) ? replicas : defaults.PgBouncerReplicas,
                 RunAsUser = root.TryGetProperty("runAsUser", out var u) && u.TryGetInt64(out var uid) ? uid : defaults.RunAsUser,
             };
         }

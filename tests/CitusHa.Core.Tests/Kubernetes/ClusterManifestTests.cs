@@ -23,6 +23,7 @@ public sealed class ClusterManifestTests
         PostgresParameters = new Dictionary<string, string> { ["shared_buffers"] = "2GB", ["max_connections"] = "300" },
         CredentialsSecret = "sales-pg",
         TlsIssuer = "internal-ca",
+        PgBouncer = true,
     };
 
     private static string GoldenPath(string name, [CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "Golden", name);
@@ -102,7 +103,10 @@ public sealed class ClusterManifestTests
             }
         }
 
-        objects.OfType<V1ConfigMap>().Single().Data["citusha.yml"].ShouldNotContain("password");
+        objects.OfType<V1ConfigMap>().Single(m => m.Metadata.Name == "sales-config").Data["citusha.yml"].ShouldNotContain("password");
+        var pooler = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "sales-pgbouncer").Spec.Template.Spec;
+        pooler.InitContainers.Concat(pooler.Containers).SelectMany(c => c.Env ?? []).ShouldBeEmpty("PgBouncer reads the password from the Secret's file at start");
+        objects.OfType<V1ConfigMap>().Single(m => m.Metadata.Name == "sales-pgbouncer").Data["pgbouncer.ini"].ShouldNotContain("password", Case.Insensitive);
     }
 
     [Fact]
@@ -116,7 +120,7 @@ public sealed class ClusterManifestTests
         try
         {
             var config = Path.Combine(folder, "citusha.yml");
-            File.WriteAllText(config, objects.OfType<V1ConfigMap>().Single().Data["citusha.yml"]);
+            File.WriteAllText(config, objects.OfType<V1ConfigMap>().Single(m => m.Metadata.Name == "sales-config").Data["citusha.yml"]);
             var env = new Dictionary<string, string>(StringComparer.Ordinal);
             var downward = new Dictionary<string, string> { ["metadata.name"] = "sales-worker-1-2", ["metadata.namespace"] = "data", ["status.podIP"] = "10.1.2.3" };
             foreach (var variable in set.Spec.Template.Spec.Containers.Single().Env)

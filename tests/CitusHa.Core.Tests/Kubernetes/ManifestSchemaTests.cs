@@ -20,6 +20,7 @@ public sealed class ManifestSchemaTests
         Profile = ManifestProfile.Production, DeployEtcd = true, EtcdEndpoints = [], StorageClass = "premium-ssd", CpuLimit = "2",
         PostgresParameters = new Dictionary<string, string> { ["shared_buffers"] = "2GB" },
         TlsIssuer = "internal-ca", // cert-manager Certificates: validated against cert-manager's own schema
+        PgBouncer = true,
     };
 
     public static TheoryData<string> Profiles => new() { "default", "production" };

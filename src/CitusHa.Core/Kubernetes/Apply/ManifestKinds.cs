@@ -45,6 +45,9 @@ internal static class ManifestKinds
             async (c, n, ns, ct) => await c.AppsV1.ReadNamespacedStatefulSetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
             async (c, p, n, ns, d, f, ct) => await c.AppsV1.PatchNamespacedStatefulSetAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false),
             async (c, n, ns, ct) => await c.AppsV1.DeleteNamespacedStatefulSetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false)),
+        ["apps/v1/Deployment"] = new(
+            async (c, n, ns, ct) => await c.AppsV1.ReadNamespacedDeploymentAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
+            async (c, p, n, ns, d, f, ct) => await c.AppsV1.PatchNamespacedDeploymentAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false)),
         ["policy/v1/PodDisruptionBudget"] = new(
             async (c, n, ns, ct) => await c.PolicyV1.ReadNamespacedPodDisruptionBudgetAsync(n, ns, cancellationToken: ct).ConfigureAwait(false),
             async (c, p, n, ns, d, f, ct) => await c.PolicyV1.PatchNamespacedPodDisruptionBudgetAsync(p, n, ns, dryRun: d, fieldManager: Manager, force: f, cancellationToken: ct).ConfigureAwait(false),
