@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages and only when missing, what the quick start and the tests need:
 # etcd (etcd-server, etcd-client), PostgreSQL 15 (which also creates the 'postgres' OS user that
-# PostgreSQL runs as when the tests run as root), util-linux's setpriv, and patroni (for patronictl,
-# the real client the compatibility tests use). Services that the
+# PostgreSQL runs as when the tests run as root), util-linux's setpriv, patroni (for patronictl,
+# the real client the compatibility tests use) and pgbouncer (the rendered pooler's configuration). Services that the
 # packages would start are kept from starting: fixtures start their own servers on free ports.
 set -euo pipefail
 
@@ -19,6 +19,8 @@ fi
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 # patronictl: the compatibility tests drive our agents with Patroni's own client.
 command -v patronictl >/dev/null 2>&1 || missing+=(patroni)
+# pgbouncer: the rendered PgBouncer configuration is tested against the real pooler.
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
