@@ -121,6 +121,42 @@ public abstract class CitusCmdletBase : PSCmdlet, IDisposable
         return result!;
     }
 
+    /// <summary>
+    /// Plans the objects against the API server, then applies each create or update that ShouldProcess
+    /// allows (-WhatIf prints them, -Confirm asks), writing one CitusManifestChange per object (unchanged
+    /// objects and kept Secrets as verbose lines too). Returns how many were applied, of how many.
+    /// </summary>
+    protected (int Applied, int Total) ApplyObjects(ClusterPublishing session, IReadOnlyList<object> objects, bool forceConflicts)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        WriteVerbose($"Planning {objects.Count} objects against {session.Server}");
+        var plan = RunCore(ct => session.PlanAsync(objects, forceConflicts, ct));
+        var applied = 0;
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var change = plan[i];
+            if (change.Action is Core.Kubernetes.Apply.ManifestAction.Unchanged or Core.Kubernetes.Apply.ManifestAction.Keep)
+            {
+                WriteVerbose($"{change.Target}: {(change.Action == Core.Kubernetes.Apply.ManifestAction.Keep ? "exists, kept as it is" : "unchanged")}");
+                WriteObject(OutputMapper.ToOutput(change));
+                continue;
+            }
+
+            var action = change.Action == Core.Kubernetes.Apply.ManifestAction.Create ? "Create (server-side apply)" : $"Update {string.Join(", ", change.Fields)} (server-side apply)";
+            if (!ShouldProcess(change.Target, action))
+            {
+                continue;
+            }
+
+            WriteProgress(new ProgressRecord(1, $"Applying to {session.Server}", change.Target) { PercentComplete = i * 100 / plan.Count });
+            WriteObject(OutputMapper.ToOutput(RunCore(ct => session.ApplyAsync(change, forceConflicts, ct))));
+            applied++;
+        }
+
+        WriteProgress(new ProgressRecord(1, $"Applying to {session.Server}", "Done") { RecordType = ProgressRecordType.Completed });
+        return (applied, plan.Count);
+    }
+
     /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
     protected bool WhatIfRequested =>
         MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using CitusHa.Core.Kubernetes.Apply;
 using CitusHa.Core.Operations;
 
 namespace CitusHa.Commands;
@@ -62,31 +61,7 @@ public sealed class PublishCitusClusterCommand : CitusCmdletBase
     protected override void EndProcessing()
     {
         using var session = RunCore(_ => Task.FromResult(ClusterPublishing.Open(Kubeconfig is null ? null : GetUnresolvedProviderPathFromPSPath(Kubeconfig), Context)));
-        WriteVerbose($"Planning {objects.Count} objects against {session.Server}");
-        var plan = RunCore(ct => session.PlanAsync(objects, Force, ct));
-        var applied = 0;
-        for (var i = 0; i < plan.Count; i++)
-        {
-            var change = plan[i];
-            if (change.Action is ManifestAction.Unchanged or ManifestAction.Keep)
-            {
-                WriteVerbose($"{change.Target}: {(change.Action == ManifestAction.Keep ? "exists, kept as it is" : "unchanged")}");
-                WriteObject(OutputMapper.ToOutput(change));
-                continue;
-            }
-
-            var action = change.Action == ManifestAction.Create ? "Create (server-side apply)" : $"Update {string.Join(", ", change.Fields)} (server-side apply)";
-            if (!ShouldProcess(change.Target, action))
-            {
-                continue;
-            }
-
-            WriteProgress(new ProgressRecord(1, $"Applying to {session.Server}", change.Target) { PercentComplete = i * 100 / plan.Count });
-            WriteObject(OutputMapper.ToOutput(RunCore(ct => session.ApplyAsync(change, Force, ct))));
-            applied++;
-        }
-
-        WriteProgress(new ProgressRecord(1, $"Applying to {session.Server}", "Done") { RecordType = ProgressRecordType.Completed });
+        var (applied, total) = ApplyObjects(session, objects, Force);
         if (Wait && !WhatIfRequested)
         {
             var waited = RunCoreWithProgress(2, (progress, ct) => session.WaitForLeadersAsync(objects, TimeSpan.FromSeconds(TimeoutSec), progress, ct));
@@ -96,6 +71,6 @@ public sealed class PublishCitusClusterCommand : CitusCmdletBase
             }
         }
 
-        WriteVerbose($"{applied} of {plan.Count} objects applied");
+        WriteVerbose($"{applied} of {total} objects applied");
     }
 }

@@ -38,4 +38,7 @@ public static class ClusterManifests
     public static IReadOnlyList<object> AddWorkers(ClusterManifestRequest request, int count) => [.. ClusterManifestRenderer.RenderAddedWorkers(request, count)];
 
     public static string AddWorkersYaml(ClusterManifestRequest request, int count) => ManifestYaml.Serialize(ClusterManifestRenderer.RenderAddedWorkers(request, count));
+
+    /// <summary>The worker groups Add-CitusWorker adds to <paramref name="request"/>.</summary>
+    public static IReadOnlyList<int> AddedGroups(ClusterManifestRequest request, int count) => [.. Enumerable.Range(request.WorkerGroups + 1, Math.Max(0, count))];
 }

@@ -176,6 +176,75 @@ public sealed partial class CitusStandInTests
         }
     }
 
+    /// <summary>
+    /// Add-CitusWorker -Rebalance on a formation published to the in-test API server: it applies the new
+    /// group (the test starts that group's agents when its StatefulSet is applied, as Kubernetes would
+    /// start the pods), waits until the coordinator registers the group's primary, then starts Citus'
+    /// rebalancer (one planned move in the stand-in), and reports the job.
+    /// </summary>
+    [Fact]
+    public async Task Add_CitusWorker_Rebalance_applies_the_group_waits_for_its_registration_and_starts_the_rebalancer()
+    {
+        var ct = Minutes(4);
+        await using var own = await CitusHarness.StartAsync(realCitus: false, ct, groups: 3, membersPerGroup: 1, customize: o => o with { DeferredGroups = [2] });
+        await using var api = new CitusHa.Testing.Kubernetes.FakeKubernetesApi();
+        var folder = Directory.CreateTempSubdirectory("citusha-addworker-").FullName;
+        try
+        {
+            var kubeconfig = api.WriteKubeconfig(folder);
+            var endpoint = own.Formation.EtcdEndpoint;
+            var request = new CitusHa.Core.Kubernetes.ClusterManifestRequest
+            {
+                Name = "demo", Namespace = "data", WorkerGroups = 1, MembersPerGroup = 1,
+                EtcdEndpoints = [endpoint.Contains("://", StringComparison.Ordinal) ? new Uri(endpoint).Authority : endpoint],
+            };
+            using (var kubernetes = CitusHa.Core.Operations.ClusterPublishing.Open(kubeconfig, null))
+            {
+                foreach (var change in await kubernetes.PlanAsync(CitusHa.Core.Operations.ClusterManifests.Render(request), false, ct))
+                {
+                    await kubernetes.ApplyAsync(change, false, ct);
+                }
+            }
+
+            var started = 0;
+            api.Applied += path =>
+            {
+                if (path.EndsWith("/statefulsets/demo-worker-2", StringComparison.Ordinal) && Interlocked.Exchange(ref started, 1) == 0)
+                {
+                    own.Formation.StartGroup(2);
+                }
+            };
+            await using (var coordinator = new NpgsqlConnection(own.ConnectionString(await own.LeaderAsync(0, ct), CitusHarness.Database)))
+            {
+                await coordinator.OpenAsync(ct);
+                await using var plan = new NpgsqlCommand("INSERT INTO citus_standin.planned_moves (shardid, source, target, duration) VALUES (102008, '127.0.0.1:5432', '127.0.0.1:5433', '1 s')", coordinator);
+                await plan.ExecuteNonQueryAsync(ct);
+            }
+
+            using var session = ModuleSession.Open();
+            session.ScriptTimeout = TimeSpan.FromMinutes(3);
+            var variables = new Hashtable { ["endpoint"] = endpoint, ["password"] = own.Formation.SuperuserPassword, ["kc"] = kubeconfig };
+            var whatIf = session.Invoke(Credential + "Add-CitusWorker demo -Namespace data -Kubeconfig $kc -Rebalance -Endpoint $endpoint -PostgresCredential $credential -WhatIf", variables);
+            whatIf.Errors.ShouldBeEmpty(whatIf.Describe());
+            whatIf.HostText.ShouldContain("StatefulSet data/demo-worker-2");
+            started.ShouldBe(0, "-WhatIf applies nothing");
+
+            var added = session.Invoke(Credential + "Add-CitusWorker demo -Namespace data -Kubeconfig $kc -Rebalance -Endpoint $endpoint -PostgresCredential $credential -TimeoutSec 120", variables);
+            added.Errors.ShouldBeEmpty(added.Describe());
+            added.Terminating.ShouldBeNull(added.Describe());
+            var changes = added.Output.Where(o => o.BaseObject.GetType().Name == "CitusManifestChange").Select(o => $"{Property(o, "Action")} {Property(o, "Kind")}/{Property(o, "Name")}").ToList();
+            changes.ShouldContain("Create StatefulSet/demo-worker-2");
+            changes.ShouldContain("Update Role/demo-agent");
+            var job = added.Output.Single(o => o.BaseObject.GetType().Name == "CitusRebalanceJob");
+            Property(job, "TasksTotal").ShouldBe(1);
+            (await own.PgDistNodeAsync(ct)).ShouldContain(r => r.Group == 2 && r.Role == "primary", "the rebalance started only once group 2 was registered");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private async Task PlanMovesAsync(CancellationToken ct, params (string Duration, string? FailWith)[] moves)
     {
         await using var connection = await CoordinatorAsync(ct);

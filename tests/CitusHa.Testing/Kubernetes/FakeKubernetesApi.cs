@@ -58,6 +58,9 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
 
     public string Url => $"http://127.0.0.1:{Port}";
 
+    /// <summary>Raised after an apply is stored (with the object's path), as a controller would react: a test starts the pods of a new StatefulSet.</summary>
+    public event Action<string>? Applied;
+
     /// <summary>Raised after an object is deleted (with its path), as a controller would react: a test stops the pods of a deleted StatefulSet.</summary>
     public event Action<string>? Deleted;
 
@@ -276,6 +279,7 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
 
         foreignOwners.TryRemove(path, out _);
         store[path] = applied;
+        Applied?.Invoke(path);
         await RespondAsync(context, exists ? 200 : 201, applied);
     }
 
