@@ -99,6 +99,19 @@ public sealed class ContainerLaneTests(ITestOutputHelper output) : IAsyncLifetim
         await WaitHealthyAsync(dcs, 3, ct);
         output.WriteLine($"three containers healthy (a leader, two streaming) after {clock.Elapsed.TotalSeconds:0.0} s");
 
+        // The agent is PID 1: when a postmaster dies, its children are re-parented to the agent, which
+        // must reap them (no init in the image). Kill a standby's postmaster and look for zombies.
+        var leaderNow = (await LeaderAsync(dcs, ct)).ShouldNotBeNull();
+        var victim = leaderNow == Member(0) ? Member(1) : Member(0);
+        var postmaster = (await Docker.RunAsync(["exec", victim, "sh", "-c", "head -1 /var/lib/postgresql/data/pgdata/postmaster.pid"], TimeSpan.FromSeconds(30))).Trim();
+        await Docker.RunAsync(["exec", victim, "sh", "-c", $"kill -9 {postmaster}"], TimeSpan.FromSeconds(30));
+        await WaitHealthyAsync(dcs, 3, ct);
+        const string Zombies = "for f in /proc/[0-9]*/stat; do read -r line < \"$f\" 2>/dev/null && case \"${line##*) }\" in Z*) echo \"$line\";; esac; done; true";
+        var zombies = string.Empty;
+        await TestTimeouts.WaitUntilAsync(async () => (zombies = (await Docker.RunAsync(["exec", victim, "sh", "-c", Zombies], TimeSpan.FromSeconds(30))).Trim()).Length == 0,
+            TimeSpan.FromSeconds(15), $"the agent (PID 1) to reap the killed postmaster's orphans; zombies left: {zombies}", ct);
+        output.WriteLine($"postmaster {postmaster} of {victim} killed: group healthy again, no zombie under PID 1");
+
         var ips = new List<string>();
         for (var i = 0; i < 3; i++)
         {
