@@ -109,6 +109,12 @@ public sealed record PostgresSettings
 
     public string ReplicationPassword { get; init; } = string.Empty;
 
+    /// <summary>postgresql.authentication.replication.sslmode and sslrootcert.</summary>
+    public Postgres.ClientTls ReplicationTls { get; init; } = Postgres.ClientTls.Default;
+
+    /// <summary>postgresql.authentication.superuser.sslmode and sslrootcert.</summary>
+    public Postgres.ClientTls SuperuserTls { get; init; } = Postgres.ClientTls.Default;
+
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
     /// <summary>postgresql.pg_hba: the lines of pg_hba.conf as Patroni users give them; null keeps the agent's own rules.</summary>

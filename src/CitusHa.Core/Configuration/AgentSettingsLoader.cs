@@ -269,6 +269,8 @@ public static class AgentSettingsLoader
                 SuperuserPassword = tree.Get("postgresql.authentication.superuser.password") ?? throw tree.Invalid("postgresql.authentication.superuser.password", "is required (or its _FILE variant / password_file)"),
                 ReplicationUserName = tree.Get("postgresql.authentication.replication.username") ?? "replicator",
                 ReplicationPassword = tree.Get("postgresql.authentication.replication.password") ?? throw tree.Invalid("postgresql.authentication.replication.password", "is required (or its _FILE variant / password_file)"),
+                ReplicationTls = ClientTlsOf(tree, "postgresql.authentication.replication"),
+                SuperuserTls = ClientTlsOf(tree, "postgresql.authentication.superuser"),
                 Parameters = tree.Section("postgresql.parameters"),
                 PgHba = HbaLines(tree),
             },
@@ -289,6 +291,24 @@ public static class AgentSettingsLoader
             StateDirectory = stateDirectory,
             RunAsUser = tree.Get("citusha.run_as"),
         };
+    }
+
+    /// <summary>Patroni's per-user sslmode and sslrootcert (prefer and none when absent).</summary>
+    private static Postgres.ClientTls ClientTlsOf(ConfigTree tree, string user)
+    {
+        var mode = tree.Get($"{user}.sslmode")?.ToLowerInvariant() ?? "prefer";
+        if (!Postgres.ClientTls.Modes.Contains(mode))
+        {
+            throw tree.Invalid($"{user}.sslmode", $"must be one of {string.Join(", ", Postgres.ClientTls.Modes)}, not '{mode}'");
+        }
+
+        var root = ExistingFile(tree, $"{user}.sslrootcert");
+        if (mode is "verify-ca" or "verify-full" && root is null)
+        {
+            throw tree.Invalid($"{user}.sslmode", $"is {mode}, which needs {user}.sslrootcert (the CA file the server's certificate is checked against)");
+        }
+
+        return new Postgres.ClientTls(mode, root);
     }
 
     private static string? ExistingFile(ConfigTree tree, string key)

@@ -163,8 +163,10 @@ public static class ClusterManifestRenderer
             .AppendLine("  authentication:")
             .AppendLine("    superuser:")
             .AppendLine("      username: postgres")
+            .Append(ClientTls(request))
             .AppendLine("    replication:")
-            .AppendLine("      username: replicator");
+            .AppendLine("      username: replicator")
+            .Append(ClientTls(request));
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
         if (request.Tls)
         {
@@ -173,6 +175,8 @@ public static class ClusterManifestRenderer
             parameters["ssl_cert_file"] = $"{TlsMount}/tls.crt";
             parameters["ssl_key_file"] = $"{TlsMount}/tls.key";
             parameters["ssl_ca_file"] = $"{TlsMount}/ca.crt";
+            // Citus' own connections between nodes (by their stable names) check the certificate too.
+            parameters["citus.node_conninfo"] = $"sslmode=verify-full sslrootcert={TlsMount}/ca.crt";
         }
 
         foreach (var (key, value) in request.PostgresParameters)
@@ -195,6 +199,11 @@ public static class ClusterManifestRenderer
             .AppendLine("  mode: automatic");
         return yaml.ToString();
     }
+
+    /// <summary>With TLS, the agents' own connections to peers (streaming, pg_basebackup, pg_rewind) verify the peer's certificate and name.</summary>
+    private static string ClientTls(ClusterManifestRequest request) => request.Tls
+        ? $"      sslmode: verify-full\n      sslrootcert: {TlsMount}/ca.crt\n"
+        : string.Empty;
 
     /// <summary>The coordinator (group 0), then the worker groups 1..N.</summary>
     private static IEnumerable<int> Groups(ClusterManifestRequest request) => Enumerable.Range(0, request.WorkerGroups + 1);

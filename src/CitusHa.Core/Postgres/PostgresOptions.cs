@@ -25,6 +25,12 @@ public sealed record PostgresOptions
 
     public string ReplicationPassword { get; init; } = string.Empty;
 
+    /// <summary>TLS of the connections as the replication user (streaming, pg_basebackup).</summary>
+    public ClientTls ReplicationTls { get; init; } = ClientTls.Default;
+
+    /// <summary>TLS of the connections as the superuser (pg_rewind, checks on the leader).</summary>
+    public ClientTls SuperuserTls { get; init; } = ClientTls.Default;
+
     /// <summary>
     /// pg_hba.conf lines from postgresql.pg_hba; null keeps the agent's own rules (scram for
     /// replication and every user). The agent's socket line comes first either way.
@@ -61,6 +67,8 @@ public sealed record PostgresOptions
             SuperuserPassword = settings.Postgres.SuperuserPassword,
             ReplicationUserName = settings.Postgres.ReplicationUserName,
             ReplicationPassword = settings.Postgres.ReplicationPassword,
+            ReplicationTls = settings.Postgres.ReplicationTls,
+            SuperuserTls = settings.Postgres.SuperuserTls,
             Parameters = parameters,
             HbaLines = settings.Postgres.PgHba,
             RunAsUser = settings.RunAsUser,

@@ -120,7 +120,8 @@ public sealed class ClusterManifestTests
         try
         {
             var config = Path.Combine(folder, "citusha.yml");
-            File.WriteAllText(config, objects.OfType<V1ConfigMap>().Single(m => m.Metadata.Name == "sales-config").Data["citusha.yml"]);
+            // The TLS Secret's files, mounted where the ConfigMap's paths point.
+            File.WriteAllText(config, objects.OfType<V1ConfigMap>().Single(m => m.Metadata.Name == "sales-config").Data["citusha.yml"].Replace("/etc/citusha/tls/", folder + "/", StringComparison.Ordinal));
             var env = new Dictionary<string, string>(StringComparer.Ordinal);
             var downward = new Dictionary<string, string> { ["metadata.name"] = "sales-worker-1-2", ["metadata.namespace"] = "data", ["status.podIP"] = "10.1.2.3" };
             foreach (var variable in set.Spec.Template.Spec.Containers.Single().Env)
@@ -153,7 +154,9 @@ public sealed class ClusterManifestTests
             settings.Ha.FailsafeMode.ShouldBeTrue("the production profile turns failsafe_mode on");
             settings.RestApiCaFile.ShouldBe(Path.Combine(folder, "ca.crt"), "with TLS the REST API verifies peers against the group's CA");
             settings.Postgres.Parameters["ssl"].ShouldBe("on");
-            settings.Postgres.Parameters["ssl_cert_file"].ShouldBe("/etc/citusha/tls/tls.crt");
+            settings.Postgres.Parameters["ssl_cert_file"].ShouldBe(Path.Combine(folder, "tls.crt"));
+            settings.Postgres.ReplicationTls.ShouldBe(new CitusHa.Core.Postgres.ClientTls("verify-full", Path.Combine(folder, "ca.crt")), "streaming and copies verify the peer's certificate and name");
+            settings.Postgres.SuperuserTls.Mode.ShouldBe("verify-full");
         }
         finally
         {

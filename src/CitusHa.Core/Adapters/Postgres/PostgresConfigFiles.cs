@@ -84,7 +84,7 @@ internal sealed class PostgresConfigFiles
 
         if (replicaOf is not null)
         {
-            settings["primary_conninfo"] = ConnInfo(replicaOf.Host, replicaOf.Port, options.ReplicationUserName, "replication");
+            settings["primary_conninfo"] = ConnInfo(replicaOf.Host, replicaOf.Port, asSuperuser: false, "replication");
             settings["primary_slot_name"] = replicaOf.SlotName;
             settings["recovery_target_timeline"] = "latest";
         }
@@ -110,8 +110,9 @@ internal sealed class PostgresConfigFiles
     }
 
     /// <summary>A libpq connection string to a peer; the password comes from the pgpass file, never the string.</summary>
-    public string ConnInfo(string host, int port, string user, string database) =>
-        $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} user={user} dbname={database} application_name={options.MemberName} passfile={PgPassPath} connect_timeout=3 sslmode=prefer";
+    /// <summary>A libpq connection string to another member as the replication user (<paramref name="asSuperuser"/>: as the superuser), with that user's TLS settings.</summary>
+    public string ConnInfo(string host, int port, bool asSuperuser, string database) =>
+        $"host={host} port={port.ToString(CultureInfo.InvariantCulture)} user={(asSuperuser ? options.SuperuserName : options.ReplicationUserName)} dbname={database} application_name={options.MemberName} passfile={PgPassPath} connect_timeout=3 {(asSuperuser ? options.SuperuserTls : options.ReplicationTls).ConnInfo}";
 
     /// <summary>The pgpass file (mode 0600) with both users' passwords for any host.</summary>
     public void WritePgPass()

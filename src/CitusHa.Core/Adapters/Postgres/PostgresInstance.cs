@@ -168,7 +168,7 @@ public sealed class PostgresInstance : IPostgresControl
         files.WritePgPass();
         await ChownAsync(cancellationToken, options.StateDirectory, options.DataDirectory).ConfigureAwait(false);
         var result = await runner.RunAsync(Bin("pg_basebackup"),
-            ["-D", options.DataDirectory, "-d", files.ConnInfo(source.Host, source.Port, options.ReplicationUserName, "replication"),
+            ["-D", options.DataDirectory, "-d", files.ConnInfo(source.Host, source.Port, asSuperuser: false, "replication"),
              "--checkpoint=fast", "--wal-method=stream", "--no-password"],
             options.CopyTimeout, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
@@ -184,7 +184,7 @@ public sealed class PostgresInstance : IPostgresControl
         files.WritePgPass();
         await ChownAsync(cancellationToken, options.StateDirectory, options.DataDirectory).ConfigureAwait(false);
         var result = await runner.RunAsync(Bin("pg_rewind"),
-            ["-D", options.DataDirectory, $"--source-server={files.ConnInfo(source.Host, source.Port, options.SuperuserName, "postgres")}"],
+            ["-D", options.DataDirectory, $"--source-server={files.ConnInfo(source.Host, source.Port, asSuperuser: true, "postgres")}"],
             options.CopyTimeout, cancellationToken).ConfigureAwait(false);
         return (result.Succeeded, Tail(result.Output));
     }
@@ -208,7 +208,8 @@ public sealed class PostgresInstance : IPostgresControl
     private NpgsqlConnectionStringBuilder RemoteSuperuser(ReplicationSource source) => new()
     {
         Host = source.Host, Port = source.Port, Username = options.SuperuserName, Password = options.SuperuserPassword,
-        Database = "postgres", Timeout = 5, CommandTimeout = 10, ApplicationName = options.MemberName, SslMode = SslMode.Prefer, Pooling = false,
+        Database = "postgres", Timeout = 5, CommandTimeout = 10, ApplicationName = options.MemberName, Pooling = false,
+        SslMode = options.SuperuserTls.NpgsqlMode, RootCertificate = options.SuperuserTls.RootCertificate,
     };
 
     public async Task<TimelineHistory?> TimelineHistoryAsync(ReplicationSource? source, int timeline, CancellationToken cancellationToken)
