@@ -97,7 +97,7 @@ public sealed partial class CitusStandInTests(StandInFormation fixture) : IClass
     public Task A_new_worker_group_is_registered_when_its_first_primary_runs() => CitusStories.NewWorkerGroupAsync(realCitus: false, Minutes(3));
 
     [Fact]
-    public Task Remove_CitusWorker_drains_deletes_and_unregisters_the_last_worker_group() => CitusStories.RemoveWorkerGroupAsync(realCitus: false, Minutes(4));
+    public Task A_worker_group_joins_with_Add_CitusWorker_Rebalance_and_leaves_with_Remove_CitusWorker() => CitusStories.GrowAndShrinkAsync(realCitus: false, Minutes(5));
 
     [Fact]
     public async Task A_worker_switchover_renames_pauses_and_moves_rows_in_one_transaction()

@@ -148,23 +148,25 @@ internal static class CitusStories
     }
 
     /// <summary>
-    /// Remove-CitusWorker on a formation published to the in-test Kubernetes API: -WhatIf changes
-    /// nothing; then the last group is drained, its objects deleted (the test stops the group's agents
-    /// when its StatefulSet goes, as Kubernetes would stop its pods), and its node leaves pg_dist_node
-    /// while the remaining groups stay registered.
+    /// A worker group joins and leaves through the module, on a formation published to the in-test
+    /// Kubernetes API (the test starts a group's agents when its StatefulSet is applied and stops them
+    /// when it is deleted, as Kubernetes would its pods). Add-CitusWorker -Rebalance applies the group,
+    /// waits until the coordinator registers its primary and only then starts Citus' rebalancer;
+    /// Remove-CitusWorker (-WhatIf first) drains it, deletes its objects, and its node leaves
+    /// pg_dist_node while the other groups stay registered.
     /// </summary>
-    public static async Task RemoveWorkerGroupAsync(bool realCitus, CancellationToken ct)
+    public static async Task GrowAndShrinkAsync(bool realCitus, CancellationToken ct)
     {
-        await using var citus = await CitusHarness.StartAsync(realCitus, ct, groups: 3, membersPerGroup: 1);
-        await citus.WaitForCatalogTruthAsync(AllGroups, TimeSpan.FromSeconds(30), ct);
+        await using var citus = await CitusHarness.StartAsync(realCitus, ct, groups: 3, membersPerGroup: 1, customize: o => o with { DeferredGroups = [2] });
+        await citus.WaitForCatalogTruthAsync([0, 1], TimeSpan.FromSeconds(30), ct);
         await using var api = new CitusHa.Testing.Kubernetes.FakeKubernetesApi();
-        var folder = Directory.CreateTempSubdirectory("citusha-remove-").FullName;
+        var folder = Directory.CreateTempSubdirectory("citusha-grow-").FullName;
         try
         {
             var kubeconfig = api.WriteKubeconfig(folder);
             var request = new CitusHa.Core.Kubernetes.ClusterManifestRequest
             {
-                Name = "demo", Namespace = "data", WorkerGroups = 2, MembersPerGroup = 1,
+                Name = "demo", Namespace = "data", WorkerGroups = 1, MembersPerGroup = 1,
                 EtcdEndpoints = [citus.Formation.EtcdEndpoint.Contains("://", StringComparison.Ordinal) ? new Uri(citus.Formation.EtcdEndpoint).Authority : citus.Formation.EtcdEndpoint],
             };
             using (var kubernetes = CitusHa.Core.Operations.ClusterPublishing.Open(kubeconfig, null))
@@ -175,6 +177,14 @@ internal static class CitusStories
                 }
             }
 
+            var started = 0;
+            api.Applied += path =>
+            {
+                if (path.EndsWith("/statefulsets/demo-worker-2", StringComparison.Ordinal) && Interlocked.Exchange(ref started, 1) == 0)
+                {
+                    citus.Formation.StartGroup(2);
+                }
+            };
             var stopping = new List<Task>();
             api.Deleted += path =>
             {
@@ -192,16 +202,41 @@ internal static class CitusStories
             session.ScriptTimeout = TimeSpan.FromMinutes(3);
             var variables = new System.Collections.Hashtable { ["endpoint"] = citus.Formation.EtcdEndpoint, ["password"] = citus.Formation.SuperuserPassword, ["kc"] = kubeconfig };
             const string Credential = "$credential = [pscredential]::new('postgres', [System.Net.NetworkCredential]::new('', $password).SecurePassword)\n";
-            const string Remove = "Remove-CitusWorker demo -Endpoint $endpoint -PostgresCredential $credential -Namespace data -Kubeconfig $kc";
+            const string Connection = " -Endpoint $endpoint -PostgresCredential $credential -Namespace data -Kubeconfig $kc";
 
-            var whatIf = session.Invoke(Credential + Remove + " -WhatIf", variables);
+            // Grow.
+            var addWhatIf = session.Invoke(Credential + "Add-CitusWorker demo -Rebalance -WhatIf" + Connection, variables);
+            addWhatIf.Errors.ShouldBeEmpty(addWhatIf.Describe());
+            addWhatIf.HostText.ShouldContain("StatefulSet data/demo-worker-2");
+            started.ShouldBe(0, "-WhatIf applies nothing");
+
+            var added = session.Invoke(Credential + "Add-CitusWorker demo -Rebalance -TimeoutSec 120" + Connection, variables);
+            added.Errors.ShouldBeEmpty(added.Describe());
+            added.Terminating.ShouldBeNull(added.Describe());
+            var changes = added.Output.Where(o => o.BaseObject.GetType().Name == "CitusManifestChange")
+                .Select(o => $"{o.Properties["Action"].Value} {o.Properties["Kind"].Value}/{o.Properties["Name"].Value}").ToList();
+            changes.ShouldContain("Create StatefulSet/demo-worker-2");
+            changes.ShouldContain("Update Role/demo-agent");
+            // No table is distributed here: Citus finds nothing to move, after the group was registered.
+            added.Warnings.ShouldHaveSingleItem().Message.ShouldContain("the new groups are registered, but no rebalance was started");
+            var group2 = await citus.LeaderAsync(2, ct);
+            (await citus.PgDistNodeAsync(ct)).ShouldContain(r => r.Group == 2 && r.Role == "primary" && r.Port == group2.PostgresPort);
+            if (!realCitus)
+            {
+                var calls = await StandInCallsAsync(citus, ct);
+                calls.IndexOf("citus_rebalance_start", StringComparison.Ordinal).ShouldBeGreaterThan(calls.IndexOf("citus_add_node", StringComparison.Ordinal), $"the rebalancer started only after group 2's primary was added: {calls}");
+                calls.IndexOf("citus_add_node", StringComparison.Ordinal).ShouldBeGreaterThanOrEqualTo(0, calls);
+            }
+
+            // Shrink.
+            const string Remove = "Remove-CitusWorker demo";
+            var whatIf = session.Invoke(Credential + Remove + Connection + " -WhatIf", variables);
             whatIf.Errors.ShouldBeEmpty(whatIf.Describe());
             whatIf.HostText.ShouldContain("StatefulSet data/demo-worker-2");
             (await citus.PgDistNodeAsync(ct)).ShouldContain(r => r.Group == 2, "-WhatIf drains and removes nothing");
             api.Paths.ShouldContain("/apis/apps/v1/namespaces/data/statefulsets/demo-worker-2");
 
-            var group2 = await citus.LeaderAsync(2, ct);
-            var removed = session.Invoke(Credential + Remove + " -Force -TimeoutSec 120", variables);
+            var removed = session.Invoke(Credential + Remove + Connection + " -Force -TimeoutSec 120", variables);
             removed.Errors.ShouldBeEmpty(removed.Describe());
             removed.Terminating.ShouldBeNull(removed.Describe());
             var result = removed.Output.ShouldHaveSingleItem();
@@ -220,13 +255,9 @@ internal static class CitusStories
             api.Paths.ShouldContain("/apis/apps/v1/namespaces/data/statefulsets/demo-worker-1");
             api.Get("/api/v1/namespaces/data/configmaps/demo-config")!.ToJsonString().ShouldContain("\\u0022workerGroups\\u0022:1");
             api.Get("/apis/rbac.authorization.k8s.io/v1/namespaces/data/roles/demo-agent")!.ToJsonString().ShouldNotContain("demo-worker-2-0");
-
             if (!realCitus)
             {
-                await using var db = new NpgsqlConnection(citus.ConnectionString(await citus.LeaderAsync(0, ct), CitusHarness.Database));
-                await db.OpenAsync(ct);
-                await using var calls = new NpgsqlCommand("SELECT string_agg(fn, ',' ORDER BY id) FROM citus_standin.calls WHERE fn IN ('citus_drain_node', 'citus_remove_node')", db);
-                (await calls.ExecuteScalarAsync(ct) as string).ShouldBe("citus_drain_node,citus_remove_node", "drained before removed");
+                (await StandInCallsAsync(citus, ct)).ShouldEndWith("citus_drain_node,citus_remove_node", customMessage: "drained before removed");
             }
 
             await citus.WaitForCatalogTruthAsync([0, 1], TimeSpan.FromSeconds(30), ct);
@@ -235,5 +266,15 @@ internal static class CitusStories
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>The stand-in's log of the node and rebalance calls, in order.</summary>
+    private static async Task<string> StandInCallsAsync(CitusHarness citus, CancellationToken ct)
+    {
+        await using var db = new NpgsqlConnection(citus.ConnectionString(await citus.LeaderAsync(0, ct), CitusHarness.Database));
+        await db.OpenAsync(ct);
+        await using var calls = new NpgsqlCommand(
+            "SELECT string_agg(fn, ',' ORDER BY id) FROM citus_standin.calls WHERE fn IN ('citus_drain_node', 'citus_remove_node', 'citus_rebalance_start') OR (fn = 'citus_add_node' AND args LIKE '%, 2, primary%')", db);
+        return await calls.ExecuteScalarAsync(ct) as string ?? string.Empty;
     }
 }

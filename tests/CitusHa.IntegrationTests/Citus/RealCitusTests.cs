@@ -282,5 +282,5 @@ public sealed class RealCitusTests(RealCitusFormation fixture) : IClassFixture<R
     public Task A_new_worker_group_is_registered_when_its_first_primary_runs() => CitusStories.NewWorkerGroupAsync(realCitus: true, Minutes(4));
 
     [RealCitusFact]
-    public Task Remove_CitusWorker_drains_deletes_and_unregisters_the_last_worker_group() => CitusStories.RemoveWorkerGroupAsync(realCitus: true, Minutes(4));
+    public Task A_worker_group_joins_with_Add_CitusWorker_Rebalance_and_leaves_with_Remove_CitusWorker() => CitusStories.GrowAndShrinkAsync(realCitus: true, Minutes(5));
 }
