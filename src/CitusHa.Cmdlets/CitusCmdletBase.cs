@@ -157,6 +157,10 @@ public abstract class CitusCmdletBase : PSCmdlet, IDisposable
         return (applied, plan.Count);
     }
 
+    /// <summary>The Kubernetes API server as kubectl would choose it (a PowerShell path for -Kubeconfig is resolved first).</summary>
+    protected ClusterPublishing OpenKubernetes(string? kubeconfig, string? context) =>
+        RunCore(_ => Task.FromResult(ClusterPublishing.Open(kubeconfig is null ? null : GetUnresolvedProviderPathFromPSPath(kubeconfig), context)));
+
     /// <summary>-WhatIf given, or $WhatIfPreference set by the caller.</summary>
     protected bool WhatIfRequested =>
         MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) ? ((SwitchParameter)w).IsPresent

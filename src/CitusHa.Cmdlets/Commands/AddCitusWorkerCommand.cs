@@ -109,7 +109,7 @@ public sealed class AddCitusWorkerCommand : CitusCmdletBase
 
     private void ApplyAndRebalance()
     {
-        using var session = Open();
+        using var session = OpenKubernetes(Kubeconfig, Context);
         var request = RunCore(ct => session.ReadRequestAsync(Cluster, Namespace, ct));
         var added = RunCore(_ => Task.FromResult(ClusterManifests.AddWorkers(request, Count)));
         ApplyObjects(session, added, forceConflicts: false);
@@ -131,12 +131,9 @@ public sealed class AddCitusWorkerCommand : CitusCmdletBase
         }
     }
 
-    private ClusterPublishing Open() =>
-        RunCore(_ => Task.FromResult(ClusterPublishing.Open(Kubeconfig is null ? null : GetUnresolvedProviderPathFromPSPath(Kubeconfig), Context)));
-
     private Core.Kubernetes.ClusterManifestRequest ReadLive()
     {
-        using var session = Open();
+        using var session = OpenKubernetes(Kubeconfig, Context);
         return RunCore(ct => session.ReadRequestAsync(Cluster, Namespace, ct));
     }
 }

@@ -60,7 +60,7 @@ public sealed class PublishCitusClusterCommand : CitusCmdletBase
 
     protected override void EndProcessing()
     {
-        using var session = RunCore(_ => Task.FromResult(ClusterPublishing.Open(Kubeconfig is null ? null : GetUnresolvedProviderPathFromPSPath(Kubeconfig), Context)));
+        using var session = OpenKubernetes(Kubeconfig, Context);
         var (applied, total) = ApplyObjects(session, objects, Force);
         if (Wait && !WhatIfRequested)
         {

@@ -42,7 +42,7 @@ public sealed class RemoveCitusWorkerCommand : CitusCoordinatorCmdlet
     protected override void EndProcessing()
     {
         var connection = ResolveConnection();
-        using var kubernetes = RunCore(_ => Task.FromResult(ClusterPublishing.Open(Kubeconfig is null ? null : GetUnresolvedProviderPathFromPSPath(Kubeconfig), Context)));
+        using var kubernetes = OpenKubernetes(Kubeconfig, Context);
         var plan = RunCore(ct => WorkerRemoval.PlanAsync(kubernetes, connection.Scope, Namespace, Count, ct));
         foreach (var line in plan.Deletes)
         {

@@ -90,7 +90,8 @@ public static class ClusterManifestRenderer
 
         var grown = request with { WorkerGroups = request.WorkerGroups + count };
         var added = Enumerable.Range(request.WorkerGroups + 1, count).ToHashSet();
-        return [.. Render(grown).Where(o => IsFormationRecord(o, request) || (GroupOf(o) is { } g && added.Contains(g)))];
+        var names = new ManifestNames(request.Name, request.Namespace);
+        return [.. Render(grown).Where(o => IsFormationRecord(o, names) || (GroupOf(o) is { } g && added.Contains(g)))];
     }
 
     /// <summary>
@@ -109,15 +110,13 @@ public static class ClusterManifestRenderer
 
         var shrunk = request with { WorkerGroups = request.WorkerGroups - count };
         var removed = Enumerable.Range(shrunk.WorkerGroups + 1, count).ToHashSet();
-        return ([.. Render(shrunk).Where(o => IsFormationRecord(o, request))], [.. Render(request).Where(o => GroupOf(o) is { } g && removed.Contains(g))]);
+        var names = new ManifestNames(request.Name, request.Namespace);
+        return ([.. Render(shrunk).Where(o => IsFormationRecord(o, names))], [.. Render(request).Where(o => GroupOf(o) is { } g && removed.Contains(g))]);
     }
 
     /// <summary>The objects that change with the number of groups: the agents' ConfigMap (the recorded parameters) and the Role (it names every pod).</summary>
-    private static bool IsFormationRecord(IKubernetesObject value, ClusterManifestRequest request)
-    {
-        var names = new ManifestNames(request.Name, request.Namespace);
-        return (value is V1ConfigMap map && map.Metadata.Name == names.ConfigMap) || value is V1Role;
-    }
+    private static bool IsFormationRecord(IKubernetesObject value, ManifestNames names) =>
+        (value is V1ConfigMap map && map.Metadata.Name == names.ConfigMap) || value is V1Role;
 
     /// <summary>The Citus group an object belongs to (its group label), or null for formation-wide objects.</summary>
     public static int? GroupOf(IKubernetesObject value) =>
@@ -359,13 +358,7 @@ public static class ClusterManifestRenderer
             Resources = Resources(request),
             LivenessProbe = Probe("/liveness", failureThreshold: 3, request.Tls),
             ReadinessProbe = Probe("/readiness", failureThreshold: 1, request.Tls),
-            SecurityContext = new V1SecurityContext
-            {
-                AllowPrivilegeEscalation = false,
-                ReadOnlyRootFilesystem = true,
-                RunAsNonRoot = true,
-                Capabilities = new V1Capabilities { Drop = ["ALL"] },
-            },
+            SecurityContext = RestrictedContainer(),
             VolumeMounts =
             [
                 new V1VolumeMount { Name = "data", MountPath = DataMount },
@@ -462,16 +455,29 @@ public static class ClusterManifestRenderer
         };
     }
 
-    private static V1Affinity AntiAffinity(ClusterManifestRequest request, int group)
+    private static V1Affinity AntiAffinity(ClusterManifestRequest request, int group) =>
+        Spread(GroupSelector(request, group), required: request.Profile == ManifestProfile.Production);
+
+    /// <summary>Pods matching <paramref name="selector"/> on different nodes: required, or preferred (a small cluster still schedules).</summary>
+    internal static V1Affinity Spread(IDictionary<string, string> selector, bool required)
     {
-        var term = new V1PodAffinityTerm { TopologyKey = "kubernetes.io/hostname", LabelSelector = new V1LabelSelector { MatchLabels = GroupSelector(request, group) } };
+        var term = new V1PodAffinityTerm { TopologyKey = "kubernetes.io/hostname", LabelSelector = new V1LabelSelector { MatchLabels = selector } };
         return new V1Affinity
         {
-            PodAntiAffinity = request.Profile == ManifestProfile.Production
+            PodAntiAffinity = required
                 ? new V1PodAntiAffinity { RequiredDuringSchedulingIgnoredDuringExecution = [term] }
                 : new V1PodAntiAffinity { PreferredDuringSchedulingIgnoredDuringExecution = [new V1WeightedPodAffinityTerm { Weight = 100, PodAffinityTerm = term }] },
         };
     }
+
+    /// <summary>A container that cannot escalate, writes nothing outside its volumes, runs as non-root and holds no capability.</summary>
+    internal static V1SecurityContext RestrictedContainer() => new()
+    {
+        AllowPrivilegeEscalation = false,
+        ReadOnlyRootFilesystem = true,
+        RunAsNonRoot = true,
+        Capabilities = new V1Capabilities { Drop = ["ALL"] },
+    };
 
     private static V1ResourceRequirements Resources(ClusterManifestRequest request)
     {

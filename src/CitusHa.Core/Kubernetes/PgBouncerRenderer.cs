@@ -110,7 +110,6 @@ internal static class PgBouncerRenderer
             volumes.Add(new V1Volume { Name = "tls", Secret = new V1SecretVolumeSource { SecretName = request.TlsSecret ?? names.TlsSecret(0), DefaultMode = 0b100_100_100, Items = [new V1KeyToPath { Key = "ca.crt", Path = "ca.crt" }] } });
         }
 
-        var restricted = new V1SecurityContext { AllowPrivilegeEscalation = false, ReadOnlyRootFilesystem = true, RunAsNonRoot = true, Capabilities = new V1Capabilities { Drop = ["ALL"] } };
         return new V1Deployment
         {
             ApiVersion = "apps/v1", Kind = "Deployment",
@@ -128,16 +127,7 @@ internal static class PgBouncerRenderer
                         EnableServiceLinks = false,
                         AutomountServiceAccountToken = false,
                         SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true },
-                        Affinity = new V1Affinity
-                        {
-                            PodAntiAffinity = new V1PodAntiAffinity
-                            {
-                                PreferredDuringSchedulingIgnoredDuringExecution =
-                                [
-                                    new V1WeightedPodAffinityTerm { Weight = 100, PodAffinityTerm = new V1PodAffinityTerm { TopologyKey = "kubernetes.io/hostname", LabelSelector = new V1LabelSelector { MatchLabels = selector } } },
-                                ],
-                            },
-                        },
+                        Affinity = ClusterManifestRenderer.Spread(selector, required: false),
                         // The superuser's password reaches PgBouncer's auth_file at start, from the Secret's file, never from the manifest.
                         InitContainers =
                         [
@@ -148,7 +138,7 @@ internal static class PgBouncerRenderer
                                 ImagePullPolicy = "IfNotPresent",
                                 // userlist.txt quotes with "; a " inside the password is doubled.
                                 Command = ["sh", "-c", $"umask 077; printf '\"postgres\" \"%s\"\\n' \"$(sed 's/\"/\"\"/g' {ClusterManifestRenderer.SecretMount}/superuser-password)\" > {AuthMount}/userlist.txt"],
-                                SecurityContext = restricted,
+                                SecurityContext = ClusterManifestRenderer.RestrictedContainer(),
                                 VolumeMounts =
                                 [
                                     new V1VolumeMount { Name = "auth", MountPath = AuthMount },
@@ -172,7 +162,7 @@ internal static class PgBouncerRenderer
                                 },
                                 LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "pgbouncer" }, PeriodSeconds = 10, FailureThreshold = 3 },
                                 ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "pgbouncer" }, PeriodSeconds = 5, FailureThreshold = 1 },
-                                SecurityContext = restricted,
+                                SecurityContext = ClusterManifestRenderer.RestrictedContainer(),
                                 VolumeMounts = mounts,
                             },
                         ],

@@ -54,6 +54,18 @@ public sealed class ClusterPublishing : IDisposable
     public Task<ManifestChange> ApplyAsync(ManifestChange change, bool forceConflicts, CancellationToken cancellationToken) =>
         publisher.ApplyAsync(change, forceConflicts, cancellationToken);
 
+    /// <summary>Plans and applies every object without asking (Secrets only created when missing): for callers that confirmed already, and for tests.</summary>
+    public async Task<IReadOnlyList<ManifestChange>> PublishAsync(IReadOnlyList<object> objects, bool forceConflicts, CancellationToken cancellationToken)
+    {
+        var done = new List<ManifestChange>();
+        foreach (var change in await PlanAsync(objects, forceConflicts, cancellationToken).ConfigureAwait(false))
+        {
+            done.Add(await ApplyAsync(change, forceConflicts, cancellationToken).ConfigureAwait(false));
+        }
+
+        return done;
+    }
+
     /// <summary>Deletes one object; false when it was already gone.</summary>
     internal Task<bool> DeleteAsync(IKubernetesObject value, CancellationToken cancellationToken) => publisher.DeleteAsync(value, cancellationToken);
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using CitusHa.Core.Errors;
 using CitusHa.Core.Kubernetes;
+using CitusHa.Core.Kubernetes.Apply;
 using k8s;
 using Npgsql;
 
@@ -37,7 +38,7 @@ public static class WorkerRemoval
         var request = await kubernetes.ReadRequestAsync(cluster, ns, cancellationToken).ConfigureAwait(false);
         var (update, delete) = ClusterManifestRenderer.RenderRemovedWorkers(request, count);
         var groups = delete.Select(ClusterManifestRenderer.GroupOf).OfType<int>().Distinct().Order().ToList();
-        return new WorkerRemovalPlan(cluster, ns, groups, [.. delete.Select(Describe)], [.. update.Select(Describe)])
+        return new WorkerRemovalPlan(cluster, ns, groups, [.. delete.Select(ClusterPublisher.TargetOf)], [.. update.Select(ClusterPublisher.TargetOf)])
         {
             DeleteObjects = delete,
             UpdateObjects = update,
@@ -69,19 +70,17 @@ public static class WorkerRemoval
         var deleted = new List<string>();
         foreach (var value in plan.DeleteObjects.OrderBy(o => o is k8s.Models.V1StatefulSet ? 0 : 1))
         {
-            Report($"Deleting {Describe(value)}", 40);
+            var target = ClusterPublisher.TargetOf(value);
+            Report($"Deleting {target}", 40);
             if (await kubernetes.DeleteAsync(value, cancellationToken).ConfigureAwait(false))
             {
-                deleted.Add(Describe(value));
+                deleted.Add(target);
             }
         }
 
         // 3. The shrunk ConfigMap and Role.
         Report("Applying the ConfigMap and Role of the smaller formation", 55);
-        foreach (var change in await kubernetes.PlanAsync([.. plan.UpdateObjects], false, cancellationToken).ConfigureAwait(false))
-        {
-            await kubernetes.ApplyAsync(change, false, cancellationToken).ConfigureAwait(false);
-        }
+        await kubernetes.PublishAsync([.. plan.UpdateObjects], false, cancellationToken).ConfigureAwait(false);
 
         // 4. Wait for the groups' agents to be gone from etcd: until then the coordinator's agent keeps their rows.
         var store = DcsConnection.Open(connection.Dcs);
@@ -157,7 +156,4 @@ public static class WorkerRemoval
             await drain.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
-
-    private static string Describe(IKubernetesObject value) =>
-        $"{value.Kind} {(value as k8s.Models.IMetadata<k8s.Models.V1ObjectMeta>)?.Metadata?.NamespaceProperty}/{(value as k8s.Models.IMetadata<k8s.Models.V1ObjectMeta>)?.Metadata?.Name}";
 }

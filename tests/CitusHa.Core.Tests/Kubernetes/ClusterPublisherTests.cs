@@ -35,17 +35,8 @@ public sealed class ClusterPublisherTests : IDisposable
 
     private static IReadOnlyList<object> Render(ClusterManifestRequest request) => ClusterManifests.Render(request);
 
-    private static async Task<IReadOnlyList<ManifestChange>> PublishAsync(ClusterPublishing session, IReadOnlyList<object> objects, bool force = false)
-    {
-        var plan = await session.PlanAsync(objects, force, TestTimeouts.Default);
-        var done = new List<ManifestChange>();
-        foreach (var change in plan)
-        {
-            done.Add(await session.ApplyAsync(change, force, TestTimeouts.Default));
-        }
-
-        return done;
-    }
+    private static Task<IReadOnlyList<ManifestChange>> PublishAsync(ClusterPublishing session, IReadOnlyList<object> objects, bool force = false) =>
+        session.PublishAsync(objects, force, TestTimeouts.Default);
 
     [Fact]
     public async Task A_first_publish_creates_every_object_by_server_side_apply_and_the_credentials_once()

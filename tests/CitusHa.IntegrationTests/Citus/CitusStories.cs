@@ -171,10 +171,7 @@ internal static class CitusStories
             };
             using (var kubernetes = CitusHa.Core.Operations.ClusterPublishing.Open(kubeconfig, null))
             {
-                foreach (var change in await kubernetes.PlanAsync(CitusHa.Core.Operations.ClusterManifests.Render(request), false, ct))
-                {
-                    await kubernetes.ApplyAsync(change, false, ct);
-                }
+                await kubernetes.PublishAsync(CitusHa.Core.Operations.ClusterManifests.Render(request), false, ct);
             }
 
             var started = 0;

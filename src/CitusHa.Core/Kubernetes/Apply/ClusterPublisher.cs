@@ -85,7 +85,7 @@ public sealed class ClusterPublisher(IKubernetes client)
     {
         ArgumentNullException.ThrowIfNull(value);
         var (name, ns) = NameOf(value);
-        var target = $"{value.Kind} {ns}/{name}";
+        var target = TargetOf(value);
         var delete = ManifestKinds.For(value).Delete ?? throw new CitusHaException(CitusErrorKind.InvalidArgument, ErrorIds.InvalidManifest, $"{target}: this module does not delete a {value.Kind}.", value.Kind);
         try
         {
@@ -170,17 +170,15 @@ public sealed class ClusterPublisher(IKubernetes client)
             return null;
         }
 
-        var groups = sets.Select(s => int.Parse(s.Metadata.Labels[ClusterManifestRenderer.GroupLabel], CultureInfo.InvariantCulture)).Distinct().Order().ToList();
+        var groups = sets.Select(ClusterManifestRenderer.GroupOf).OfType<int>().Distinct().Order().ToList();
         return (sets[0].Metadata.Labels["app.kubernetes.io/instance"], sets[0].Metadata.NamespaceProperty ?? "default", groups);
     }
 
     private static void Track(Dictionary<string, int> primaries, V1Pod pod, bool deleted)
     {
         var name = pod.Metadata?.Name ?? string.Empty;
-        var labels = pod.Metadata?.Labels;
-        if (!deleted && labels is not null
-            && labels.TryGetValue(ClusterManifestRenderer.RoleLabel, out var role) && role == "primary"
-            && labels.TryGetValue(ClusterManifestRenderer.GroupLabel, out var g) && int.TryParse(g, NumberStyles.Integer, CultureInfo.InvariantCulture, out var group))
+        if (!deleted && pod.Metadata?.Labels?.TryGetValue(ClusterManifestRenderer.RoleLabel, out var role) == true && role == "primary"
+            && ClusterManifestRenderer.GroupOf(pod) is { } group)
         {
             primaries[name] = group;
         }
@@ -200,7 +198,7 @@ public sealed class ClusterPublisher(IKubernetes client)
     private async Task<ManifestChange> PlanOneAsync(IKubernetesObject value, bool forceConflicts, CancellationToken cancellationToken)
     {
         var (name, ns) = NameOf(value);
-        var target = $"{value.Kind} {ns}/{name}";
+        var target = TargetOf(value);
         var operations = ManifestKinds.For(value);
         try
         {
@@ -257,6 +255,13 @@ public sealed class ClusterPublisher(IKubernetes client)
                     ["restapi-password"] = RandomNumberGenerator.GetString(Alphabet, 32),
                 },
             });
+    }
+
+    /// <summary>"StatefulSet data/sales-worker-1": how an object is named in plans, progress and errors (as <see cref="ManifestChange.Target"/>).</summary>
+    internal static string TargetOf(IKubernetesObject value)
+    {
+        var (name, ns) = NameOf(value);
+        return $"{value.Kind} {ns}/{name}";
     }
 
     private static (string Name, string Namespace) NameOf(IKubernetesObject value) =>
